@@ -1,0 +1,116 @@
+/* client.h - the one interface through which the runtime reaches Kafka.
+ *
+ * Two implementations: librdkafka (lib/runtime/kafka_*.c, the Kafka runtime
+ * issue) and the simulated in-memory cluster of the test driver
+ * (lib/testdriver/sim_client.c). The runtime (tasks, commit protocol,
+ * restore) is written only against this interface, so the test driver runs
+ * the real runtime.
+ *
+ * A client is one consumer (a member of the group application.id) plus one
+ * producer, owned by one stream thread: no function here is called
+ * concurrently on the same client. */
+#ifndef KS_CLIENT_H
+#define KS_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kstream.h"
+
+typedef struct ks_client ks_client_t;
+
+/* A consumed record. Every pointer is borrowed from the client until the
+ * message is given back with ops->release(). */
+typedef struct ks_msg {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp;
+    const void *key; /* NULL: null key */
+    size_t key_len;
+    const void *value; /* NULL: tombstone */
+    size_t value_len;
+    const kstream_header_t *headers;
+    size_t nheaders;
+    void *handle; /* client-private (e.g. the rd_kafka_message_t) */
+} ks_msg_t;
+
+/* A record to produce. Everything is copied by produce(). */
+typedef struct ks_out {
+    const char *topic;
+    int32_t partition; /* -1: the client's partitioner (murmur2 of the key,
+                          murmur2_random for NULL keys) */
+    const void *key;
+    size_t key_len;
+    const void *value;
+    size_t value_len;
+    int64_t timestamp;
+    const kstream_header_t *headers;
+    size_t nheaders;
+} ks_out_t;
+
+typedef struct ks_tp {
+    const char *topic;
+    int32_t partition;
+} ks_tp_t;
+
+/* Offset of the next record to read (Kafka's committed-offset meaning). */
+typedef struct ks_tp_offset {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+} ks_tp_offset_t;
+
+/* Events the client raises from inside poll(). */
+typedef struct ks_client_events {
+    /* Partitions assigned to / revoked from this member. On revoke the
+     * owner must commit and close the tasks before returning. */
+    void (*assigned)(void *owner, const ks_tp_t *tps, size_t n);
+    void (*revoked)(void *owner, const ks_tp_t *tps, size_t n);
+    /* A produce that was accepted failed later (delivery report). */
+    void (*delivery_failed)(void *owner, const ks_out_t *out,
+                            kstream_err_t err, const char *reason);
+    void *owner;
+} ks_client_events_t;
+
+typedef struct ks_client_ops {
+    const char *name; /* "sim", "librdkafka" */
+    /* Join the group and consume these topics. */
+    kstream_err_t (*subscribe)(ks_client_t *c, const char *const *topics,
+                               size_t ntopics);
+    /* Up to max records from assigned, unpaused partitions, in offset order
+     * per partition. *n = 0 when nothing is available. May raise events. */
+    kstream_err_t (*poll)(ks_client_t *c, ks_msg_t *msgs, size_t max,
+                          size_t *n, int timeout_ms);
+    /* Give messages back (after processing). */
+    void (*release)(ks_client_t *c, ks_msg_t *msgs, size_t n);
+    kstream_err_t (*pause)(ks_client_t *c, const ks_tp_t *tp);
+    kstream_err_t (*resume)(ks_client_t *c, const ks_tp_t *tp);
+    /* Next poll of this partition starts at offset. */
+    kstream_err_t (*seek)(ks_client_t *c, const ks_tp_offset_t *tpo);
+    /* The group's committed offset (-1: none). */
+    kstream_err_t (*committed)(ks_client_t *c, const ks_tp_t *tp,
+                               int64_t *offset);
+    /* Number of partitions, or KSTREAM_ERR_UNKNOWN_TOPIC. */
+    kstream_err_t (*partition_count)(ks_client_t *c, const char *topic,
+                                     int32_t *n);
+    /* Queue a record for sending (copies it). Errors known at once are
+     * returned; later ones arrive through events.delivery_failed. */
+    kstream_err_t (*produce)(ks_client_t *c, const ks_out_t *out);
+    /* Wait until every queued record is acknowledged (or failed). */
+    kstream_err_t (*flush)(ks_client_t *c, int timeout_ms);
+    /* Synchronous commit of offsets for the group (at-least-once). */
+    kstream_err_t (*commit)(ks_client_t *c, const ks_tp_offset_t *offs,
+                            size_t n);
+    /* Leave the group and free everything. */
+    void (*destroy)(ks_client_t *c);
+} ks_client_ops_t;
+
+/* Every implementation's struct starts with this. */
+struct ks_client {
+    const ks_client_ops_t *ops;
+    ks_client_events_t events;
+};
+
+#endif /* KS_CLIENT_H */

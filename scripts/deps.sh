@@ -1,0 +1,38 @@
+#!/bin/sh
+# deps.sh - make sure the build dependencies are installed.
+# Checks each with pkg-config (and the criterion headers for tests); when one
+# is missing, installs it with apt-get when running as root, otherwise stops
+# with the exact command to run. Usage: scripts/deps.sh [build|test|demo]
+set -u
+what=${1:-build}
+
+need=""
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+have_pc rdkafka || need="$need librdkafka-dev"
+have_pc rocksdb || need="$need librocksdb-dev"
+have_pc avro-c || need="$need libavro-dev"
+have_pc jansson || need="$need libjansson-dev"
+if [ "$what" = test ] || [ "$what" = demo ]; then
+    have_pc criterion || need="$need libcriterion-dev"
+fi
+if [ "$what" = test ]; then
+    command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
+fi
+
+[ -z "$need" ] && exit 0
+
+cmd="apt-get update && apt-get install -y$need"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing:$need" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    if apt-get update -qq >&2 && apt-get install -y -qq $need >&2; then
+        exit 0
+    fi
+    echo "deps: apt-get failed; run: $cmd" >&2
+    exit 1
+fi
+echo "deps: missing:$need" >&2
+echo "deps: run as root:  $cmd" >&2
+echo "deps: or:           sudo sh -c '$cmd'" >&2
+exit 1
