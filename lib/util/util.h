@@ -44,13 +44,15 @@ int ks_buf_appendf(ks_buf_t *b, const char *fmt, ...)
 int ks_buf_putc(ks_buf_t *b, char c);
 /* NUL-terminate (not counted in len); returns data or NULL on oom. */
 char *ks_buf_cstr(ks_buf_t *b);
-/* Hand the heap data to the caller (to free()), leaving b empty. */
+/* Hand the data to the caller (to free()), NUL-terminated, leaving b empty;
+ * an arena buffer gives a heap copy. NULL on oom. */
 char *ks_buf_steal(ks_buf_t *b);
 
 /* ---- hashing ------------------------------------------------------------ */
 /* Kafka's murmur2 (the Java client's Utils.murmur2, seed 0x9747b28c). */
 int32_t ks_murmur2(const void *data, size_t len);
-/* Kafka's default partition for a key: (murmur2(key) & 0x7fffffff) % n. */
+/* Kafka's default partition for a key: (murmur2(key) & 0x7fffffff) % n.
+ * n <= 0 gives -1. */
 int32_t ks_partition_for_key(const void *key, size_t len, int32_t n);
 /* FNV-1a 64, for hash tables. */
 uint64_t ks_hash_bytes(const void *data, size_t len);
@@ -64,7 +66,9 @@ int ks_map_put(ks_map_t *m, const char *key, void *val); /* 0 ok, -1 oom */
 void *ks_map_get(const ks_map_t *m, const char *key);    /* NULL: absent */
 int ks_map_del(ks_map_t *m, const char *key);           /* 0 ok, -1 absent */
 size_t ks_map_count(const ks_map_t *m);
-/* Iterate: *it starts at 0; returns false at the end. Order unspecified. */
+/* Iterate: *it starts at 0; returns false at the end. Order unspecified.
+ * Deleting the key just returned is allowed during iteration; puts are not.
+ * key / val may be NULL. */
 bool ks_map_next(const ks_map_t *m, size_t *it, const char **key, void **val);
 
 /* ---- vec: growable array of pointers ----------------------------------- */
