@@ -8,6 +8,7 @@
  * in that one chunk and steady state makes no malloc call. */
 #include "util/util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ static struct ks_arena_chunk *chunk_new(ks_arena_t *a, size_t cap) {
     struct ks_arena_chunk *c;
     uintptr_t p;
 
-    if (cap > SIZE_MAX - sizeof(*c) - KS_ARENA_ALIGN)
+    if (cap > (size_t)PTRDIFF_MAX - sizeof(*c) - KS_ARENA_ALIGN)
         return NULL;
     total = sizeof(*c) + KS_ARENA_ALIGN + cap;
     c = malloc(total);
@@ -82,7 +83,7 @@ void *ks_arena_alloc(ks_arena_t *a, size_t len) {
     size_t need;
     void *p;
 
-    if (len > SIZE_MAX - KS_ARENA_ALIGN)
+    if (len > (size_t)PTRDIFF_MAX - KS_ARENA_ALIGN)
         return NULL;
     /* len 0 still takes one slot, so every result is distinct. */
     need = align_up(len ? len : 1);

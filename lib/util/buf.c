@@ -2,6 +2,7 @@
 #include "util/util.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +28,15 @@ int ks_buf_reserve(ks_buf_t *b, size_t extra) {
     size_t need, cap;
     uint8_t *d;
 
-    if (extra > SIZE_MAX - b->len)
+    /* No object may exceed PTRDIFF_MAX: refuse before calling malloc. */
+    if (extra > (size_t)PTRDIFF_MAX - b->len)
         return -1;
     need = b->len + extra;
     if (need <= b->cap && b->data)
         return 0;
     cap = b->cap ? b->cap : KS_BUF_MIN_CAP;
     while (cap < need) {
-        if (cap > SIZE_MAX / 2) {
+        if (cap > (size_t)PTRDIFF_MAX / 2) {
             cap = need;
             break;
         }

@@ -99,6 +99,15 @@ Test(arena, no_malloc_after_warm_up) {
     ks_arena_destroy(a);
 }
 
+Test(arena, huge_request_fails_without_malloc) {
+    ks_arena_t *a = ks_arena_new(0);
+    uint64_t m = ks_arena_mallocs(a);
+    cr_assert_null(ks_arena_alloc(a, SIZE_MAX));
+    cr_assert_null(ks_arena_alloc(a, SIZE_MAX - 8));
+    cr_assert(eq(u64, ks_arena_mallocs(a), m));
+    ks_arena_destroy(a);
+}
+
 Test(arena, destroy_null_is_noop) {
     ks_arena_destroy(NULL);
 }
