@@ -57,4 +57,41 @@ int64_t ks_sim_committed(const ks_sim_t *sim, const char *group,
 ks_client_t *ks_sim_client_new(ks_sim_t *sim, const char *group,
                                const ks_client_events_t *events);
 
+/* Number of malloc/realloc calls the record storage made (data chunks and
+ * index arrays) since ks_sim_new(), for tests: it grows with the log's size
+ * (chunks, doubling arrays), not with the number of appends. */
+uint64_t ks_sim_storage_allocs(const ks_sim_t *sim);
+
+/* ---- shared by sim_cluster.c and sim_client.c only --------------------
+ * Topics and groups live as long as the sim; the pointers below stay valid
+ * until ks_sim_destroy(). Every client must be destroyed before the sim. */
+typedef struct ks_sim_topic ks_sim_topic_t;
+typedef struct ks_sim_group ks_sim_group_t;
+
+/* NULL for an unknown topic. */
+ks_sim_topic_t *ks_sim_topic_find(const ks_sim_t *sim, const char *topic);
+const char *ks_sim_topic_name(const ks_sim_topic_t *t);
+int32_t ks_sim_topic_partitions(const ks_sim_topic_t *t);
+int64_t ks_sim_topic_end(const ks_sim_topic_t *t, int32_t partition);
+/* Fill *out with the record at offset (which must exist). */
+void ks_sim_topic_msg(const ks_sim_topic_t *t, int32_t partition,
+                      int64_t offset, ks_msg_t *out);
+/* Grows each time a topic is created (clients re-check subscriptions). */
+uint64_t ks_sim_topics_epoch(const ks_sim_t *sim);
+/* A fresh number per call: creation order of clients. */
+uint64_t ks_sim_next_seq(ks_sim_t *sim);
+
+/* The group, created on first use; NULL on out-of-memory. */
+ks_sim_group_t *ks_sim_group_get(ks_sim_t *sim, const char *group);
+const char *ks_sim_group_name(const ks_sim_group_t *g);
+/* Members, kept sorted by `order` (client creation order). join adds or
+ * re-orders nothing when already there; each join, leave or changed bumps
+ * the group's epoch. join returns 0, or -1 on out-of-memory. */
+int ks_sim_group_join(ks_sim_group_t *g, void *member, uint64_t order);
+void ks_sim_group_leave(ks_sim_group_t *g, void *member);
+void ks_sim_group_changed(ks_sim_group_t *g);
+uint64_t ks_sim_group_epoch(const ks_sim_group_t *g);
+/* Members in order; *n gets their count. */
+void *const *ks_sim_group_members(const ks_sim_group_t *g, size_t *n);
+
 #endif /* KS_SIM_H */

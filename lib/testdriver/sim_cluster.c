@@ -1,0 +1,552 @@
+/* sim_cluster.c - the simulated cluster's data: topics as partitioned logs,
+ * the append order of each topic, consumer groups (members and committed
+ * offsets). The clients on top of it are in sim_client.c.
+ *
+ * Storage. A record is copied in one piece (header array, key, value,
+ * header names and values) into the current data chunk: chunks are large,
+ * never move and are freed only with the sim, so every pointer handed out
+ * stays valid for the sim's life. Each partition keeps an index of record
+ * descriptors (offset = position in the index) and each topic the
+ * (partition, offset) of every append; both arrays grow by doubling. So an
+ * append costs no malloc in the steady state: only a new chunk every
+ * KS_SIM_CHUNK bytes, or a doubling.
+ *
+ * Single-threaded and deterministic: no clock, no randomness, no globals. */
+#include <assert.h>
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testdriver/sim.h"
+#include "util/util.h"
+
+#define KS_SIM_CHUNK ((size_t)1 << 20) /* bytes per data chunk */
+
+/* One chunk of record data. data[] is maximally aligned. */
+typedef struct sim_chunk {
+    struct sim_chunk *next;
+    size_t used, cap;
+    max_align_t data[];
+} sim_chunk_t;
+
+/* A stored record; its offset is its index in the partition's array. */
+typedef struct sim_rec {
+    const void *key; /* NULL: null key */
+    const void *value; /* NULL: tombstone */
+    const kstream_header_t *headers; /* NULL when nheaders is 0 */
+    size_t key_len, value_len, nheaders;
+    int64_t timestamp;
+} sim_rec_t;
+
+typedef struct sim_part {
+    sim_rec_t *recs;
+    size_t n, cap;
+} sim_part_t;
+
+/* Where the idx-th append of a topic went. */
+typedef struct sim_pos {
+    int32_t partition;
+    int64_t offset;
+} sim_pos_t;
+
+struct ks_sim_topic {
+    char *name;
+    int32_t nparts;
+    sim_part_t *parts;
+    int32_t rr_next; /* next partition for a NULL key */
+    sim_pos_t *order;
+    size_t norder, order_cap;
+};
+
+struct ks_sim_group {
+    char *name;
+    ks_map_t *offsets; /* topic name -> int64_t[partitions], -1: none */
+    void **members;    /* sorted by orders[] */
+    uint64_t *orders;
+    size_t nmembers, members_cap;
+    uint64_t epoch;
+};
+
+struct ks_sim {
+    ks_map_t *topics; /* name -> ks_sim_topic_t */
+    ks_map_t *groups; /* name -> ks_sim_group_t */
+    sim_chunk_t *chunks; /* head: the one being filled */
+    uint64_t allocs;     /* storage malloc/realloc calls */
+    uint64_t topics_epoch;
+    uint64_t seq;
+    bool auto_create;
+    int32_t auto_partitions;
+};
+
+/* ---- storage ------------------------------------------------------------ */
+
+/* len bytes aligned for any type, from the chunks; NULL on out-of-memory. */
+static void *sim_store(ks_sim_t *sim, size_t len) {
+    const size_t align = alignof(max_align_t);
+    sim_chunk_t *ch = sim->chunks;
+    size_t at = ch ? (ch->used + align - 1) & ~(align - 1) : 0;
+
+    if (!ch || at > ch->cap || ch->cap - at < len) {
+        /* A record bigger than a quarter chunk gets a chunk of its own,
+         * linked behind the head so the head keeps filling up. */
+        bool own = len > KS_SIM_CHUNK / 4;
+        size_t cap = own ? len : KS_SIM_CHUNK;
+        sim_chunk_t *n = malloc(sizeof(*n) + cap);
+        if (!n)
+            return NULL;
+        sim->allocs++;
+        n->used = 0;
+        n->cap = cap;
+        if (own && ch) {
+            n->next = ch->next;
+            ch->next = n;
+            n->used = len;
+            return n->data;
+        }
+        n->next = ch;
+        sim->chunks = n;
+        ch = n;
+        at = 0;
+    }
+    ch->used = at + len;
+    return (char *)ch->data + at;
+}
+
+/* Make room for one more element in a doubling array. 0 ok, -1 oom. */
+static int sim_grow(ks_sim_t *sim, void **arr, size_t *cap, size_t n,
+                    size_t elem) {
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return -1;
+    sim->allocs++;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+/* Copy the record's bytes into the chunks and fill *rec. */
+static kstream_err_t sim_copy(ks_sim_t *sim, const ks_out_t *out,
+                              sim_rec_t *rec) {
+    size_t total = out->nheaders * sizeof(kstream_header_t) + out->key_len +
+                   out->value_len;
+    for (size_t i = 0; i < out->nheaders; i++)
+        total += strlen(out->headers[i].name) + 1 + out->headers[i].len;
+
+    char *p = sim_store(sim, total);
+    if (!p)
+        return KSTREAM_ERR_NO_MEMORY;
+
+    kstream_header_t *hdrs = NULL;
+    if (out->nheaders) {
+        hdrs = (kstream_header_t *)p;
+        p += out->nheaders * sizeof(*hdrs);
+    }
+    /* Empty but non-NULL slices point into the chunk: still non-NULL. */
+    rec->key = NULL;
+    if (out->key) {
+        memcpy(p, out->key, out->key_len);
+        rec->key = p;
+        p += out->key_len;
+    }
+    rec->value = NULL;
+    if (out->value) {
+        memcpy(p, out->value, out->value_len);
+        rec->value = p;
+        p += out->value_len;
+    }
+    for (size_t i = 0; i < out->nheaders; i++) {
+        const kstream_header_t *h = &out->headers[i];
+        size_t nlen = strlen(h->name) + 1;
+        memcpy(p, h->name, nlen);
+        hdrs[i].name = p;
+        p += nlen;
+        hdrs[i].value = NULL;
+        hdrs[i].len = 0;
+        if (h->value) {
+            memcpy(p, h->value, h->len);
+            hdrs[i].value = p;
+            hdrs[i].len = h->len;
+            p += h->len;
+        }
+    }
+    rec->key_len = out->key ? out->key_len : 0;
+    rec->value_len = out->value ? out->value_len : 0;
+    rec->headers = hdrs;
+    rec->nheaders = out->nheaders;
+    rec->timestamp = out->timestamp;
+    return KSTREAM_OK;
+}
+
+/* ---- sim ---------------------------------------------------------------- */
+
+ks_sim_t *ks_sim_new(void) {
+    ks_sim_t *sim = calloc(1, sizeof(*sim));
+    if (!sim)
+        return NULL;
+    sim->topics = ks_map_new();
+    sim->groups = ks_map_new();
+    if (!sim->topics || !sim->groups) {
+        ks_map_destroy(sim->topics);
+        ks_map_destroy(sim->groups);
+        free(sim);
+        return NULL;
+    }
+    sim->auto_create = true;
+    sim->auto_partitions = 1;
+    return sim;
+}
+
+static void sim_topic_free(ks_sim_topic_t *t) {
+    for (int32_t p = 0; p < t->nparts; p++)
+        free(t->parts[p].recs);
+    free(t->parts);
+    free(t->order);
+    free(t->name);
+    free(t);
+}
+
+static void sim_group_free(ks_sim_group_t *g) {
+    size_t it = 0;
+    const char *key;
+    void *val;
+    while (ks_map_next(g->offsets, &it, &key, &val))
+        free(val);
+    ks_map_destroy(g->offsets);
+    free(g->members);
+    free(g->orders);
+    free(g->name);
+    free(g);
+}
+
+void ks_sim_destroy(ks_sim_t *sim) {
+    if (!sim)
+        return;
+    size_t it = 0;
+    const char *key;
+    void *val;
+    while (ks_map_next(sim->topics, &it, &key, &val))
+        sim_topic_free(val);
+    it = 0;
+    while (ks_map_next(sim->groups, &it, &key, &val))
+        sim_group_free(val);
+    ks_map_destroy(sim->topics);
+    ks_map_destroy(sim->groups);
+    while (sim->chunks) {
+        sim_chunk_t *next = sim->chunks->next;
+        free(sim->chunks);
+        sim->chunks = next;
+    }
+    free(sim);
+}
+
+void ks_sim_set_auto_create(ks_sim_t *sim, bool on, int32_t partitions) {
+    sim->auto_create = on;
+    sim->auto_partitions = partitions < 1 ? 1 : partitions;
+}
+
+uint64_t ks_sim_storage_allocs(const ks_sim_t *sim) {
+    return sim->allocs;
+}
+
+uint64_t ks_sim_topics_epoch(const ks_sim_t *sim) {
+    return sim->topics_epoch;
+}
+
+uint64_t ks_sim_next_seq(ks_sim_t *sim) {
+    return ++sim->seq;
+}
+
+/* ---- topics ------------------------------------------------------------- */
+
+kstream_err_t ks_sim_create_topic(ks_sim_t *sim, const char *topic,
+                                  int32_t partitions) {
+    if (!sim || !topic || partitions < 1)
+        return KSTREAM_ERR_INVALID_ARG;
+    if (ks_map_get(sim->topics, topic))
+        return KSTREAM_ERR_DUPLICATE_NAME;
+    ks_sim_topic_t *t = calloc(1, sizeof(*t));
+    if (!t)
+        return KSTREAM_ERR_NO_MEMORY;
+    t->name = ks_strdup(topic);
+    t->parts = calloc((size_t)partitions, sizeof(*t->parts));
+    t->nparts = partitions;
+    if (!t->name || !t->parts || ks_map_put(sim->topics, topic, t) != 0) {
+        sim_topic_free(t);
+        return KSTREAM_ERR_NO_MEMORY;
+    }
+    sim->topics_epoch++;
+    return KSTREAM_OK;
+}
+
+ks_sim_topic_t *ks_sim_topic_find(const ks_sim_t *sim, const char *topic) {
+    return ks_map_get(sim->topics, topic);
+}
+
+const char *ks_sim_topic_name(const ks_sim_topic_t *t) {
+    return t->name;
+}
+
+int32_t ks_sim_topic_partitions(const ks_sim_topic_t *t) {
+    return t->nparts;
+}
+
+int64_t ks_sim_topic_end(const ks_sim_topic_t *t, int32_t partition) {
+    assert(partition >= 0 && partition < t->nparts);
+    return (int64_t)t->parts[partition].n;
+}
+
+void ks_sim_topic_msg(const ks_sim_topic_t *t, int32_t partition,
+                      int64_t offset, ks_msg_t *out) {
+    assert(partition >= 0 && partition < t->nparts);
+    assert(offset >= 0 && (size_t)offset < t->parts[partition].n);
+    const sim_rec_t *rec = &t->parts[partition].recs[offset];
+    out->topic = t->name;
+    out->partition = partition;
+    out->offset = offset;
+    out->timestamp = rec->timestamp;
+    out->key = rec->key;
+    out->key_len = rec->key_len;
+    out->value = rec->value;
+    out->value_len = rec->value_len;
+    out->headers = rec->headers;
+    out->nheaders = rec->nheaders;
+    out->handle = NULL;
+}
+
+int32_t ks_sim_partitions(const ks_sim_t *sim, const char *topic) {
+    const ks_sim_topic_t *t = sim && topic ? ks_sim_topic_find(sim, topic)
+                                           : NULL;
+    return t ? t->nparts : -1;
+}
+
+static bool sim_out_valid(const ks_out_t *rec) {
+    if (!rec || !rec->topic)
+        return false;
+    if ((!rec->key && rec->key_len) || (!rec->value && rec->value_len))
+        return false;
+    if (rec->nheaders && !rec->headers)
+        return false;
+    for (size_t i = 0; i < rec->nheaders; i++) {
+        const kstream_header_t *h = &rec->headers[i];
+        if (!h->name || (!h->value && h->len))
+            return false;
+    }
+    return true;
+}
+
+kstream_err_t ks_sim_append(ks_sim_t *sim, const ks_out_t *rec,
+                            int32_t *partition, int64_t *offset) {
+    if (!sim || !sim_out_valid(rec))
+        return KSTREAM_ERR_INVALID_ARG;
+    if (rec->timestamp < 0)
+        return KSTREAM_ERR_INVALID_TIMESTAMP;
+
+    ks_sim_topic_t *t = ks_sim_topic_find(sim, rec->topic);
+    if (!t) {
+        if (!sim->auto_create)
+            return KSTREAM_ERR_UNKNOWN_TOPIC;
+        kstream_err_t err =
+                ks_sim_create_topic(sim, rec->topic, sim->auto_partitions);
+        if (err)
+            return err;
+        t = ks_sim_topic_find(sim, rec->topic);
+    }
+
+    int32_t p = rec->partition;
+    if (p == -1) {
+        if (rec->key) {
+            p = ks_partition_for_key(rec->key, rec->key_len, t->nparts);
+        } else {
+            p = t->rr_next;
+            t->rr_next = (t->rr_next + 1) % t->nparts;
+        }
+    } else if (p < 0 || p >= t->nparts) {
+        return KSTREAM_ERR_UNKNOWN_PARTITION;
+    }
+
+    sim_part_t *part = &t->parts[p];
+    if (sim_grow(sim, (void **)&part->recs, &part->cap, part->n,
+                 sizeof(*part->recs)) != 0 ||
+        sim_grow(sim, (void **)&t->order, &t->order_cap, t->norder,
+                 sizeof(*t->order)) != 0)
+        return KSTREAM_ERR_NO_MEMORY;
+    kstream_err_t err = sim_copy(sim, rec, &part->recs[part->n]);
+    if (err)
+        return err;
+
+    int64_t off = (int64_t)part->n++;
+    t->order[t->norder].partition = p;
+    t->order[t->norder].offset = off;
+    t->norder++;
+    if (partition)
+        *partition = p;
+    if (offset)
+        *offset = off;
+    return KSTREAM_OK;
+}
+
+int64_t ks_sim_end_offset(const ks_sim_t *sim, const char *topic,
+                          int32_t partition) {
+    const ks_sim_topic_t *t = sim && topic ? ks_sim_topic_find(sim, topic)
+                                           : NULL;
+    if (!t || partition < 0 || partition >= t->nparts)
+        return -1;
+    return (int64_t)t->parts[partition].n;
+}
+
+kstream_err_t ks_sim_read(const ks_sim_t *sim, const char *topic,
+                          int32_t partition, int64_t offset, ks_msg_t *out) {
+    if (!sim || !topic || !out)
+        return KSTREAM_ERR_INVALID_ARG;
+    const ks_sim_topic_t *t = ks_sim_topic_find(sim, topic);
+    if (!t)
+        return KSTREAM_ERR_UNKNOWN_TOPIC;
+    if (partition < 0 || partition >= t->nparts)
+        return KSTREAM_ERR_UNKNOWN_PARTITION;
+    if (offset < 0 || (size_t)offset >= t->parts[partition].n)
+        return KSTREAM_ERR_NOT_FOUND;
+    ks_sim_topic_msg(t, partition, offset, out);
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_sim_read_appended(const ks_sim_t *sim, const char *topic,
+                                   size_t idx, ks_msg_t *out) {
+    if (!sim || !topic || !out)
+        return KSTREAM_ERR_INVALID_ARG;
+    const ks_sim_topic_t *t = ks_sim_topic_find(sim, topic);
+    if (!t)
+        return KSTREAM_ERR_UNKNOWN_TOPIC;
+    if (idx >= t->norder)
+        return KSTREAM_ERR_NOT_FOUND;
+    ks_sim_topic_msg(t, t->order[idx].partition, t->order[idx].offset, out);
+    return KSTREAM_OK;
+}
+
+size_t ks_sim_appended_count(const ks_sim_t *sim, const char *topic) {
+    const ks_sim_topic_t *t = sim && topic ? ks_sim_topic_find(sim, topic)
+                                           : NULL;
+    return t ? t->norder : 0;
+}
+
+/* ---- groups ------------------------------------------------------------- */
+
+ks_sim_group_t *ks_sim_group_get(ks_sim_t *sim, const char *group) {
+    ks_sim_group_t *g = ks_map_get(sim->groups, group);
+    if (g)
+        return g;
+    g = calloc(1, sizeof(*g));
+    if (!g)
+        return NULL;
+    g->name = ks_strdup(group);
+    g->offsets = ks_map_new();
+    if (!g->name || !g->offsets || ks_map_put(sim->groups, group, g) != 0) {
+        ks_map_destroy(g->offsets);
+        free(g->name);
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+const char *ks_sim_group_name(const ks_sim_group_t *g) {
+    return g->name;
+}
+
+int ks_sim_group_join(ks_sim_group_t *g, void *member, uint64_t order) {
+    for (size_t i = 0; i < g->nmembers; i++)
+        if (g->members[i] == member)
+            return 0;
+    if (g->nmembers == g->members_cap) {
+        size_t ncap = g->members_cap ? g->members_cap * 2 : 4;
+        void **m = realloc(g->members, ncap * sizeof(*m));
+        if (!m)
+            return -1;
+        g->members = m;
+        uint64_t *o = realloc(g->orders, ncap * sizeof(*o));
+        if (!o)
+            return -1;
+        g->orders = o;
+        g->members_cap = ncap;
+    }
+    size_t at = g->nmembers;
+    while (at > 0 && g->orders[at - 1] > order) {
+        g->members[at] = g->members[at - 1];
+        g->orders[at] = g->orders[at - 1];
+        at--;
+    }
+    g->members[at] = member;
+    g->orders[at] = order;
+    g->nmembers++;
+    g->epoch++;
+    return 0;
+}
+
+void ks_sim_group_leave(ks_sim_group_t *g, void *member) {
+    for (size_t i = 0; i < g->nmembers; i++) {
+        if (g->members[i] != member)
+            continue;
+        memmove(&g->members[i], &g->members[i + 1],
+                (g->nmembers - i - 1) * sizeof(*g->members));
+        memmove(&g->orders[i], &g->orders[i + 1],
+                (g->nmembers - i - 1) * sizeof(*g->orders));
+        g->nmembers--;
+        g->epoch++;
+        return;
+    }
+}
+
+void ks_sim_group_changed(ks_sim_group_t *g) {
+    g->epoch++;
+}
+
+uint64_t ks_sim_group_epoch(const ks_sim_group_t *g) {
+    return g->epoch;
+}
+
+void *const *ks_sim_group_members(const ks_sim_group_t *g, size_t *n) {
+    *n = g->nmembers;
+    return g->members;
+}
+
+kstream_err_t ks_sim_commit(ks_sim_t *sim, const char *group,
+                            const char *topic, int32_t partition,
+                            int64_t offset) {
+    if (!sim || !group || !topic || offset < 0)
+        return KSTREAM_ERR_INVALID_ARG;
+    const ks_sim_topic_t *t = ks_sim_topic_find(sim, topic);
+    if (!t)
+        return KSTREAM_ERR_UNKNOWN_TOPIC;
+    if (partition < 0 || partition >= t->nparts)
+        return KSTREAM_ERR_UNKNOWN_PARTITION;
+    ks_sim_group_t *g = ks_sim_group_get(sim, group);
+    if (!g)
+        return KSTREAM_ERR_NO_MEMORY;
+    int64_t *offs = ks_map_get(g->offsets, topic);
+    if (!offs) {
+        offs = malloc((size_t)t->nparts * sizeof(*offs));
+        if (!offs)
+            return KSTREAM_ERR_NO_MEMORY;
+        for (int32_t p = 0; p < t->nparts; p++)
+            offs[p] = -1;
+        if (ks_map_put(g->offsets, topic, offs) != 0) {
+            free(offs);
+            return KSTREAM_ERR_NO_MEMORY;
+        }
+    }
+    offs[partition] = offset;
+    return KSTREAM_OK;
+}
+
+int64_t ks_sim_committed(const ks_sim_t *sim, const char *group,
+                         const char *topic, int32_t partition) {
+    if (!sim || !group || !topic || partition < 0)
+        return -1;
+    const ks_sim_group_t *g = ks_map_get(sim->groups, group);
+    const int64_t *offs = g ? ks_map_get(g->offsets, topic) : NULL;
+    if (!offs || partition >= ks_sim_partitions(sim, topic))
+        return -1;
+    return offs[partition];
+}
