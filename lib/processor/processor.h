@@ -1,0 +1,198 @@
+/* processor.h - the node kinds that run and the processor context.
+ *
+ * A task (lib/runtime) instantiates one kstream_ctx_t per topology node of
+ * its sub-topology and fills a ks_task_env_t that the nodes read: arena,
+ * times, partition, punctuation schedules, and the produce function sinks
+ * call. Nothing here knows whether Kafka or the simulated cluster is
+ * behind the produce function. */
+#ifndef KS_PROCESSOR_H
+#define KS_PROCESSOR_H
+
+#include "core/core.h"
+#include "runtime/client.h"
+#include "topology/topology.h"
+#include "util/util.h"
+
+/* ---- records ------------------------------------------------------------ */
+enum {
+    KS_REC_WRITABLE = 1 << 0,  /* engine-owned output record */
+    KS_REC_KEY_RO = 1 << 1,    /* the operator may not change the key */
+    KS_REC_VALUE_RO = 1 << 2,  /* ... nor the value */
+    KS_REC_HDR_OWNED = 1 << 3  /* headers array is this record's own */
+};
+
+struct kstream_record_s {
+    const void *key; /* NULL: null key */
+    size_t key_len;
+    const void *value; /* NULL: tombstone */
+    size_t value_len;
+    int64_t timestamp;
+    const kstream_header_t *headers;
+    size_t nheaders, hcap;
+    const char *topic; /* NULL: not from a topic */
+    int32_t partition;
+    int64_t offset;
+    ks_arena_t *arena; /* where setters copy to (writable records) */
+    unsigned flags;
+};
+
+/* A read-only view of a consumed message. */
+void ks_record_from_msg(kstream_record_t *rec, const ks_msg_t *msg);
+/* A writable copy of `from` (shallow: bytes are shared until set) in the
+ * arena; from NULL: null key/value, no headers, timestamp ts. */
+kstream_record_t *ks_record_new(ks_arena_t *arena,
+                                const kstream_record_t *from, int64_t ts);
+
+struct kstream_records_s {
+    ks_arena_t *arena;
+    const kstream_record_t *in;
+    unsigned ro_flags; /* flags added to each record */
+    kstream_record_t **recs;
+    size_t n, cap;
+};
+
+/* ---- punctuation --------------------------------------------------------- */
+typedef struct ks_punct {
+    uint64_t id;
+    kstream_ctx_t *ctx;
+    kstream_punctuation_type_t type;
+    int64_t interval;
+    int64_t next; /* next time it fires */
+    kstream_punctuator_cb *cb;
+    void *opaque;
+    bool cancelled;
+} ks_punct_t;
+
+typedef struct ks_punct_list {
+    ks_punct_t *items;
+    size_t n, cap;
+    uint64_t next_id;
+} ks_punct_list_t;
+
+/* ---- the task environment --------------------------------------------- */
+typedef enum ks_fail_kind {
+    KS_FAIL_NONE,
+    KS_FAIL_PROCESSING, /* a callback failed the record */
+    KS_FAIL_PRODUCTION  /* a sink could not produce */
+} ks_fail_kind_t;
+
+typedef struct ks_task_env {
+    ks_arena_t *arena;          /* reset after each input record */
+    int64_t stream_time;        /* -1 before the first record */
+    int64_t wall_clock;         /* set by the runtime before calls */
+    int64_t cur_ts;             /* timestamp of the current record */
+    int32_t partition;
+    int subtopology;
+    const char *application_id;
+    const ks_logger_t *log;
+    ks_punct_list_t punct;
+    /* Sinks call this (the runtime's record collector). */
+    kstream_err_t (*produce)(void *owner, const ks_out_t *out);
+    void *owner;
+    /* First failure of the current record: node and kind, and a detail. */
+    const ks_node_t *fail_node;
+    ks_fail_kind_t fail_kind;
+    char fail_detail[256];
+    /* Counters the runtime reads. */
+    uint64_t punctuations;
+} ks_task_env_t;
+
+struct kstream_ctx_s {
+    const ks_node_t *node;
+    ks_task_env_t *env;
+    kstream_ctx_t **children;
+    size_t nchildren;
+    void *state; /* the node kind's per-task state */
+};
+
+/* How a node kind runs. */
+struct ks_proc_class {
+    const char *kind; /* "filter", "source", ... (describe) */
+    /* Optional: set up ctx->state. */
+    kstream_err_t (*init)(kstream_ctx_t *ctx);
+    kstream_err_t (*process)(kstream_ctx_t *ctx, const kstream_record_t *rec);
+    /* Optional: free ctx->state. */
+    void (*close)(kstream_ctx_t *ctx);
+    /* Optional: free node params. */
+    void (*free_params)(void *params);
+};
+
+/* Forward to every child / to child i. */
+kstream_err_t ks_forward(kstream_ctx_t *ctx, const kstream_record_t *rec);
+kstream_err_t ks_forward_child(kstream_ctx_t *ctx, size_t i,
+                               const kstream_record_t *rec);
+/* Record the failure of the current record at this node (first one wins)
+ * and return err. detail may be NULL. */
+kstream_err_t ks_fail(kstream_ctx_t *ctx, ks_fail_kind_t kind,
+                      kstream_err_t err, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* Punctuation: fire due stream-time (or wall-clock) punctuators of the
+ * list with the given time. Returns the first error. */
+kstream_err_t ks_punct_fire(ks_task_env_t *env, kstream_punctuation_type_t type,
+                            int64_t now);
+void ks_punct_remove_ctx(ks_punct_list_t *pl, const kstream_ctx_t *ctx);
+void ks_punct_free(ks_punct_list_t *pl);
+
+/* ---- node kinds (stateless.c, sink.c, source.c, process.c, print.c) --- */
+typedef struct ks_cb {
+    void *fn;
+    void *opaque;
+    kstream_free_cb *opaque_free;
+} ks_cb_t;
+
+/* Params of the simple callback kinds are a ks_cb_t (heap). */
+ks_cb_t *ks_cb_new(void *fn, void *opaque, kstream_free_cb *opaque_free);
+void ks_cb_free(void *cb);
+
+extern const ks_proc_class_t ks_class_source;
+extern const ks_proc_class_t ks_class_filter;
+extern const ks_proc_class_t ks_class_filter_not;
+extern const ks_proc_class_t ks_class_map;
+extern const ks_proc_class_t ks_class_map_values;
+extern const ks_proc_class_t ks_class_select_key;
+extern const ks_proc_class_t ks_class_flat_map;
+extern const ks_proc_class_t ks_class_flat_map_values;
+extern const ks_proc_class_t ks_class_peek;
+extern const ks_proc_class_t ks_class_foreach;
+extern const ks_proc_class_t ks_class_passthrough; /* merge, branches */
+extern const ks_proc_class_t ks_class_split;
+extern const ks_proc_class_t ks_class_print;
+extern const ks_proc_class_t ks_class_process;
+extern const ks_proc_class_t ks_class_sink;
+
+/* Source params: the timestamp extractor (may be absent). */
+typedef struct ks_source_params {
+    ks_cb_t extractor; /* fn NULL: the record's own timestamp */
+} ks_source_params_t;
+ks_source_params_t *ks_source_params_new(void);
+/* Timestamp of a record for a source node; KSTREAM_ERR_INVALID_TIMESTAMP
+ * when negative. */
+kstream_err_t ks_source_timestamp(const ks_node_t *source,
+                                  const kstream_record_t *rec,
+                                  int64_t partition_time, int64_t *ts);
+
+/* Split params: the branches' predicates in order. */
+typedef struct ks_split_params {
+    ks_cb_t *preds;
+    size_t npreds, cap;
+    bool has_default;
+} ks_split_params_t;
+
+/* Sink params: a fixed topic (node->topic) or an extractor. */
+typedef struct ks_sink_params {
+    ks_cb_t extractor;
+} ks_sink_params_t;
+
+typedef struct ks_print_params {
+    FILE *out;
+    char *label;
+} ks_print_params_t;
+
+typedef struct ks_process_params {
+    kstream_processor_t proc;
+    void *opaque;
+    kstream_free_cb *opaque_free;
+} ks_process_params_t;
+
+#endif /* KS_PROCESSOR_H */

@@ -1,0 +1,108 @@
+/* handlers.c - what happens to a record that failed (Kafka Streams'
+ * DeserializationExceptionHandler, ProcessingExceptionHandler,
+ * ProductionExceptionHandler): fail (stop with an error naming the
+ * record), continue (log, count, skip) or dlq (the original key and value
+ * to errors.deadletterqueue.topic.name with headers naming the error and
+ * the source). Nothing is dropped without being counted. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/runtime.h"
+
+static const char *kind_name[KS_ERRK__COUNT] = {"deserialization",
+                                                "processing", "production"};
+
+static kstream_err_t to_dlq(ks_thread_t *th, ks_err_kind_t kind,
+                            const ks_msg_t *msg, kstream_err_t err,
+                            const char *node, const char *message)
+{
+    char part[16], off[24];
+    snprintf(part, sizeof(part), "%d", (int)msg->partition);
+    snprintf(off, sizeof(off), "%" PRId64, msg->offset);
+    const char *code = kstream_err2name(err);
+    size_t nh = msg->nheaders + 7;
+    kstream_header_t hs[nh];
+    if (msg->nheaders)
+        memcpy(hs, msg->headers, msg->nheaders * sizeof(*hs));
+    kstream_header_t *h = hs + msg->nheaders;
+    h[0] = (kstream_header_t){"__kstream.error.kind", kind_name[kind],
+                              strlen(kind_name[kind])};
+    h[1] = (kstream_header_t){"__kstream.error.code", code, strlen(code)};
+    h[2] = (kstream_header_t){"__kstream.error.message", message,
+                              strlen(message)};
+    h[3] = (kstream_header_t){"__kstream.error.node", node, strlen(node)};
+    h[4] = (kstream_header_t){"__kstream.source.topic", msg->topic,
+                              strlen(msg->topic)};
+    h[5] = (kstream_header_t){"__kstream.source.partition", part,
+                              strlen(part)};
+    h[6] = (kstream_header_t){"__kstream.source.offset", off, strlen(off)};
+    ks_out_t out = {.topic = th->dlq_topic,
+                    .partition = -1,
+                    .key = msg->key,
+                    .key_len = msg->key_len,
+                    .value = msg->value,
+                    .value_len = msg->value_len,
+                    .timestamp = msg->timestamp >= 0 ? msg->timestamp : 0,
+                    .headers = hs,
+                    .nheaders = nh};
+    return th->client->ops->produce(th->client, &out);
+}
+
+static kstream_err_t fail_thread(ks_thread_t *th, kstream_err_t err,
+                                 const char *message)
+{
+    th->failed = true;
+    th->error_code = err;
+    snprintf(th->error, sizeof(th->error), "%s", message);
+    ks_log(&th->log, KS_LOG_ERR, "HANDLER", "%s: stopping", message);
+    return err;
+}
+
+kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
+                                     const ks_msg_t *msg, kstream_err_t err,
+                                     const char *node, const char *detail)
+{
+    char message[640];
+    th->m.errors[kind]++;
+    if (msg)
+        snprintf(message, sizeof(message),
+                 "%s error at '%s' for record %s [%d] offset %" PRId64
+                 ": %s%s%s",
+                 kind_name[kind], node, msg->topic, (int)msg->partition,
+                 msg->offset, kstream_err2str(err),
+                 detail && *detail ? ": " : "", detail ? detail : "");
+    else
+        snprintf(message, sizeof(message), "%s error at '%s': %s%s%s",
+                 kind_name[kind], node, kstream_err2str(err),
+                 detail && *detail ? ": " : "", detail ? detail : "");
+
+    /* A failure outside a record (punctuator) cannot be skipped or
+     * dead-lettered per record: only logged and counted, or fatal. */
+    ks_handler_t h = th->handler[kind];
+    if (!msg && h == KS_HANDLER_DLQ)
+        h = KS_HANDLER_CONTINUE;
+    switch (h) {
+    case KS_HANDLER_CONTINUE:
+        th->m.dropped++;
+        ks_log(&th->log, KS_LOG_WARNING, "HANDLER", "%s: skipped", message);
+        return KSTREAM_OK;
+    case KS_HANDLER_DLQ: {
+        kstream_err_t derr = to_dlq(th, kind, msg, err, node, message);
+        if (derr) {
+            char m2[768];
+            snprintf(m2, sizeof(m2),
+                     "%s; writing it to dead-letter topic '%s' failed: %s",
+                     message, th->dlq_topic, kstream_err2str(derr));
+            return fail_thread(th, derr, m2);
+        }
+        th->m.dlq++;
+        ks_log(&th->log, KS_LOG_WARNING, "HANDLER", "%s: sent to '%s'",
+               message, th->dlq_topic);
+        return KSTREAM_OK;
+    }
+    case KS_HANDLER_FAIL:
+    default:
+        return fail_thread(th, err, message);
+    }
+}

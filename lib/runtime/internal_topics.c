@@ -1,0 +1,108 @@
+/* internal_topics.c - the internal topics a topology needs (Kafka Streams'
+ * InternalTopicManager / RepartitionTopics): repartition topics with
+ * their partition count, explicit or inherited from the largest upstream
+ * source topic. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "runtime/runtime.h"
+
+/* The sink writing to internal topic `suffix`, or NULL. */
+static const ks_node_t *writer_of(const kstream_topology_t *t,
+                                  const char *suffix)
+{
+    for (size_t i = 0; i < t->nodes.len; i++) {
+        const ks_node_t *n = t->nodes.items[i];
+        if (n->type == KS_NODE_SINK && n->internal && n->topic &&
+            strcmp(n->topic, suffix) == 0)
+            return n;
+    }
+    return NULL;
+}
+
+static int32_t resolve(const kstream_topology_t *t, const ks_node_t *src,
+                       const char *app_id,
+                       int32_t (*pcount)(void *, const char *), void *opaque,
+                       int depth, char *errstr, size_t errstr_size)
+{
+    if (src->partitions > 0)
+        return src->partitions;
+    if (!src->internal) {
+        int32_t best = -1;
+        for (size_t i = 0; i < src->ntopics; i++) {
+            int32_t n = pcount(opaque, src->topics[i]);
+            if (n < 0) {
+                ks_errstr(errstr, errstr_size,
+                          "source topic '%s' of '%s' does not exist",
+                          src->topics[i], src->name);
+                return -1;
+            }
+            if (n > best)
+                best = n;
+        }
+        return best;
+    }
+    const ks_node_t *w = writer_of(t, src->topics[0]);
+    if (!w || depth > 64) {
+        ks_errstr(errstr, errstr_size,
+                  "no sink writes internal topic '%s-%s'", app_id,
+                  src->topics[0]);
+        return -1;
+    }
+    const ks_subtopology_t *up = &t->subs[w->subtopology];
+    int32_t best = -1;
+    for (size_t i = 0; i < up->sources.len; i++) {
+        int32_t n = resolve(t, up->sources.items[i], app_id, pcount, opaque,
+                            depth + 1, errstr, errstr_size);
+        if (n < 0)
+            return -1;
+        if (n > best)
+            best = n;
+    }
+    return best;
+}
+
+kstream_err_t ks_internal_topics(const kstream_topology_t *t,
+                                 const char *app_id,
+                                 int32_t (*pcount)(void *opaque,
+                                                   const char *topic),
+                                 void *opaque, ks_internal_topic_t **out,
+                                 size_t *n, char *errstr, size_t errstr_size)
+{
+    *out = NULL;
+    *n = 0;
+    ks_internal_topic_t *list = calloc(t->nodes.len + 1, sizeof(*list));
+    if (!list)
+        return KSTREAM_ERR_NO_MEMORY;
+    size_t k = 0;
+    for (size_t i = 0; i < t->nodes.len; i++) {
+        const ks_node_t *src = t->nodes.items[i];
+        if (src->type != KS_NODE_SOURCE || !src->internal)
+            continue;
+        int32_t parts = resolve(t, src, app_id, pcount, opaque, 0, errstr,
+                                errstr_size);
+        if (parts < 0) {
+            ks_internal_topics_free(list, k);
+            return KSTREAM_ERR_UNKNOWN_TOPIC;
+        }
+        char name[512];
+        ks_topic_name(src->topics[0], true, app_id, name, sizeof(name));
+        list[k].name = ks_strdup(name);
+        list[k].partitions = parts;
+        if (!list[k++].name) {
+            ks_internal_topics_free(list, k);
+            return KSTREAM_ERR_NO_MEMORY;
+        }
+    }
+    *out = list;
+    *n = k;
+    return KSTREAM_OK;
+}
+
+void ks_internal_topics_free(ks_internal_topic_t *topics, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(topics[i].name);
+    free(topics);
+}

@@ -1,0 +1,138 @@
+/* runtime.h - stream threads and tasks over the client interface (Kafka
+ * Streams' StreamThread, TaskManager, StreamTask, PartitionGroup,
+ * RecordCollector). The same code runs under the test driver (simulated
+ * cluster) and, from the Kafka runtime issue on, against librdkafka. */
+#ifndef KS_RUNTIME_H
+#define KS_RUNTIME_H
+
+#include "processor/processor.h"
+#include "runtime/client.h"
+#include "topology/topology.h"
+
+/* ---- one input partition of a task (RecordQueue) ----------------------- */
+typedef struct ks_qitem {
+    ks_msg_t msg;
+    int64_t ts; /* extracted timestamp */
+} ks_qitem_t;
+
+typedef struct ks_rqueue {
+    char *topic; /* full name */
+    int32_t partition;
+    const ks_node_t *source;
+    ks_qitem_t *items; /* ring */
+    size_t head, n, cap;
+    int64_t partition_time; /* -1 before the first record */
+    int64_t consumed;       /* next offset to commit; -1: nothing yet */
+    int64_t committed;      /* last committed "consumed" */
+    bool paused;
+    struct ks_task *task; /* owner */
+} ks_rqueue_t;
+
+/* ---- a task: one partition of a sub-topology ---------------------------- */
+typedef struct ks_task {
+    const ks_subtopology_t *sub;
+    int32_t partition;
+    ks_task_env_t env;
+    kstream_ctx_t *ctxs; /* one per node, by node->index */
+    size_t nctxs;
+    ks_rqueue_t **queues;
+    size_t nqueues;
+    size_t buffered; /* records in all queues */
+} ks_task_t;
+
+typedef enum ks_handler {
+    KS_HANDLER_FAIL,
+    KS_HANDLER_CONTINUE,
+    KS_HANDLER_DLQ
+} ks_handler_t;
+
+typedef enum ks_err_kind {
+    KS_ERRK_DESERIALIZATION,
+    KS_ERRK_PROCESSING,
+    KS_ERRK_PRODUCTION,
+    KS_ERRK__COUNT
+} ks_err_kind_t;
+
+typedef struct ks_metrics {
+    uint64_t processed, produced, dropped, punctuations, commits, dlq;
+    uint64_t errors[KS_ERRK__COUNT];
+} ks_metrics_t;
+
+typedef int64_t(ks_clock_fn)(void *opaque);
+
+/* ---- a stream thread ------------------------------------------------------ */
+typedef struct ks_thread {
+    const kstream_topology_t *topo;
+    char *app_id;
+    ks_logger_t log;
+    ks_client_t *client;
+    ks_clock_fn *now;
+    void *now_opaque;
+    int64_t commit_interval, last_commit;
+    size_t max_buffered; /* per partition, then pause */
+    ks_handler_t handler[KS_ERRK__COUNT];
+    char *dlq_topic;
+    ks_vec_t tasks;     /* ks_task_t* */
+    ks_map_t *sources;  /* full topic name -> source node */
+    ks_map_t *routes;   /* full topic name -> ks_vec_t of queues by part. */
+    ks_msg_t *batch;
+    size_t batch_max;
+    ks_metrics_t m;
+    bool failed;
+    kstream_err_t error_code;
+    char error[768];
+} ks_thread_t;
+
+ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
+                           const kstream_conf_t *conf, const char *app_id,
+                           ks_clock_fn *now, void *now_opaque, char *errstr,
+                           size_t errstr_size);
+/* Events for the client to raise (owner = the thread). */
+ks_client_events_t ks_thread_events(ks_thread_t *th);
+/* Attach the client (the thread then owns it) and subscribe to every
+ * source topic. */
+kstream_err_t ks_thread_attach(ks_thread_t *th, ks_client_t *client);
+/* Poll once, process what is buffered, fire punctuators, commit when due.
+ * *worked: whether anything was polled or processed. */
+kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
+                                 bool *worked);
+/* Fire due wall-clock punctuators of every task. */
+kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th);
+kstream_err_t ks_thread_commit(ks_thread_t *th);
+/* Commit, close every task, leave the group (destroy the client). */
+void ks_thread_destroy(ks_thread_t *th);
+
+/* Task internals (task.c). */
+ks_task_t *ks_task_new(const ks_subtopology_t *sub, int32_t partition,
+                       ks_thread_t *th, kstream_err_t *err);
+void ks_task_free(ks_task_t *task);
+ks_rqueue_t *ks_task_add_queue(ks_task_t *task, const char *topic,
+                               int32_t partition, const ks_node_t *source);
+/* Process the next record of the task (lowest head timestamp). Returns
+ * KSTREAM_OK when there was none (*done = true). */
+kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
+                                  bool *done);
+
+/* Error handlers (handlers.c). Returns KSTREAM_OK when the handler
+ * skipped or dead-lettered the record, else the error (thread failed). */
+kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
+                                     const ks_msg_t *msg, kstream_err_t err,
+                                     const char *node, const char *detail);
+
+/* Internal topics of a topology (repartition topics) with their partition
+ * counts: explicit, or the largest count of the upstream source topics.
+ * pcount gives an external topic's count (-1: unknown -> error). */
+typedef struct ks_internal_topic {
+    char *name; /* full name */
+    int32_t partitions;
+} ks_internal_topic_t;
+
+kstream_err_t ks_internal_topics(const kstream_topology_t *t,
+                                 const char *app_id,
+                                 int32_t (*pcount)(void *opaque,
+                                                   const char *topic),
+                                 void *opaque, ks_internal_topic_t **out,
+                                 size_t *n, char *errstr, size_t errstr_size);
+void ks_internal_topics_free(ks_internal_topic_t *topics, size_t n);
+
+#endif /* KS_RUNTIME_H */

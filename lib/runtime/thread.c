@@ -1,0 +1,401 @@
+/* thread.c - one StreamThread: its client (consumer + producer), the tasks
+ * assigned to it, the poll -> route -> process -> punctuate -> commit loop,
+ * and the at-least-once commit (flush producer, then commit offsets). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime.h"
+
+static ks_handler_t handler_of(const kstream_conf_t *conf, const char *key)
+{
+    const char *v = ks_conf_str(conf, key);
+    if (v && strcmp(v, "continue") == 0)
+        return KS_HANDLER_CONTINUE;
+    if (v && strcmp(v, "dlq") == 0)
+        return KS_HANDLER_DLQ;
+    return KS_HANDLER_FAIL;
+}
+
+static void assigned_cb(void *owner, const ks_tp_t *tps, size_t n);
+static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n);
+
+ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
+                           const kstream_conf_t *conf, const char *app_id,
+                           ks_clock_fn *now, void *now_opaque, char *errstr,
+                           size_t errstr_size)
+{
+    ks_thread_t *th = calloc(1, sizeof(*th));
+    if (!th)
+        goto oom;
+    th->topo = topo;
+    th->now = now;
+    th->now_opaque = now_opaque;
+    ks_conf_logger(conf, &th->log);
+    th->commit_interval = ks_conf_int(conf, "commit.interval.ms");
+    th->max_buffered = (size_t)ks_conf_int(conf,
+                                           "buffered.records.per.partition");
+    th->handler[KS_ERRK_DESERIALIZATION] =
+            handler_of(conf, "default.deserialization.exception.handler");
+    th->handler[KS_ERRK_PROCESSING] =
+            handler_of(conf, "processing.exception.handler");
+    th->handler[KS_ERRK_PRODUCTION] =
+            handler_of(conf, "default.production.exception.handler");
+    const char *dlq = ks_conf_str(conf, "errors.deadletterqueue.topic.name");
+    for (int k = 0; k < KS_ERRK__COUNT; k++) {
+        if (th->handler[k] == KS_HANDLER_DLQ && (!dlq || !*dlq)) {
+            ks_errstr(errstr, errstr_size,
+                      "an exception handler is set to dlq but "
+                      "errors.deadletterqueue.topic.name is not set");
+            ks_thread_destroy(th);
+            return NULL;
+        }
+    }
+    th->app_id = ks_strdup(app_id);
+    th->dlq_topic = dlq ? ks_strdup(dlq) : NULL;
+    th->sources = ks_map_new();
+    th->routes = ks_map_new();
+    th->batch_max = 512;
+    th->batch = calloc(th->batch_max, sizeof(ks_msg_t));
+    th->last_commit = now(now_opaque);
+    if (!th->app_id || !th->sources || !th->routes || !th->batch)
+        goto oom;
+    char name[512];
+    for (size_t s = 0; s < topo->nsubs; s++) {
+        const ks_subtopology_t *sub = &topo->subs[s];
+        for (size_t i = 0; i < sub->sources.len; i++) {
+            const ks_node_t *src = sub->sources.items[i];
+            for (size_t t = 0; t < src->ntopics; t++) {
+                ks_topic_name(src->topics[t], src->internal, app_id, name,
+                              sizeof(name));
+                if (ks_map_put(th->sources, name, (void *)src))
+                    goto oom;
+            }
+        }
+    }
+    return th;
+oom:
+    ks_errstr(errstr, errstr_size, "out of memory creating a stream thread");
+    ks_thread_destroy(th);
+    return NULL;
+}
+
+ks_client_events_t ks_thread_events(ks_thread_t *th)
+{
+    ks_client_events_t ev = {.assigned = assigned_cb,
+                             .revoked = revoked_cb,
+                             .owner = th};
+    return ev;
+}
+
+kstream_err_t ks_thread_attach(ks_thread_t *th, ks_client_t *client)
+{
+    th->client = client;
+    size_t n = ks_map_count(th->sources), it = 0, i = 0;
+    const char **topics = calloc(n ? n : 1, sizeof(char *));
+    if (!topics)
+        return KSTREAM_ERR_NO_MEMORY;
+    const char *key;
+    void *val;
+    while (ks_map_next(th->sources, &it, &key, &val))
+        topics[i++] = key;
+    /* Sorted, so the subscription (and so the poll order) is stable. */
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0 && strcmp(topics[b - 1], topics[b]) > 0; b--) {
+            const char *tmp = topics[b];
+            topics[b] = topics[b - 1];
+            topics[b - 1] = tmp;
+        }
+    kstream_err_t err = client->ops->subscribe(client, topics, n);
+    free(topics);
+    return err;
+}
+
+/* ---- assignment ------------------------------------------------------------ */
+static ks_task_t *find_task(ks_thread_t *th, int sub, int32_t partition)
+{
+    for (size_t i = 0; i < th->tasks.len; i++) {
+        ks_task_t *t = th->tasks.items[i];
+        if (t->sub->id == sub && t->partition == partition)
+            return t;
+    }
+    return NULL;
+}
+
+static int set_route(ks_thread_t *th, const char *topic, int32_t partition,
+                     ks_rqueue_t *q)
+{
+    ks_vec_t *v = ks_map_get(th->routes, topic);
+    if (!v) {
+        v = calloc(1, sizeof(*v));
+        if (!v || ks_map_put(th->routes, topic, v)) {
+            free(v);
+            return -1;
+        }
+    }
+    while (v->len <= (size_t)partition)
+        if (ks_vec_push(v, NULL))
+            return -1;
+    v->items[partition] = q;
+    return 0;
+}
+
+static void assigned_cb(void *owner, const ks_tp_t *tps, size_t n)
+{
+    ks_thread_t *th = owner;
+    for (size_t i = 0; i < n && !th->failed; i++) {
+        const ks_node_t *src = ks_map_get(th->sources, tps[i].topic);
+        if (!src)
+            continue;
+        ks_task_t *task = find_task(th, src->subtopology, tps[i].partition);
+        kstream_err_t err = KSTREAM_OK;
+        if (!task) {
+            task = ks_task_new(&th->topo->subs[src->subtopology],
+                               tps[i].partition, th, &err);
+            if (task && ks_vec_push(&th->tasks, task)) {
+                ks_task_free(task);
+                task = NULL;
+                err = KSTREAM_ERR_NO_MEMORY;
+            }
+        }
+        ks_rqueue_t *q = task ? ks_task_add_queue(task, tps[i].topic,
+                                                  tps[i].partition, src)
+                              : NULL;
+        if (!q || set_route(th, tps[i].topic, tps[i].partition, q)) {
+            th->failed = true;
+            th->error_code = err ? err : KSTREAM_ERR_NO_MEMORY;
+            snprintf(th->error, sizeof(th->error),
+                     "could not create task %d_%d for %s [%d]: %s",
+                     src->subtopology, (int)tps[i].partition, tps[i].topic,
+                     (int)tps[i].partition, kstream_err2str(th->error_code));
+            return;
+        }
+        int64_t committed = -1;
+        th->client->ops->committed(th->client, &tps[i], &committed);
+        q->committed = committed;
+        q->consumed = committed;
+        ks_log(&th->log, KS_LOG_DEBUG, "ASSIGN", "%s [%d] -> task %d_%d",
+               tps[i].topic, (int)tps[i].partition, src->subtopology,
+               (int)tps[i].partition);
+    }
+}
+
+static void close_task(ks_thread_t *th, size_t idx)
+{
+    ks_task_t *task = th->tasks.items[idx];
+    for (size_t q = 0; q < task->nqueues; q++) {
+        ks_rqueue_t *rq = task->queues[q];
+        set_route(th, rq->topic, rq->partition, NULL);
+        /* Give back what was buffered but not processed. */
+        while (rq->n) {
+            th->client->ops->release(th->client, &rq->items[rq->head].msg, 1);
+            rq->head = (rq->head + 1) % rq->cap;
+            rq->n--;
+        }
+    }
+    th->m.punctuations += task->env.punctuations;
+    ks_task_free(task);
+    th->tasks.items[idx] = th->tasks.items[--th->tasks.len];
+}
+
+static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n)
+{
+    ks_thread_t *th = owner;
+    ks_thread_commit(th);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t t = 0; t < th->tasks.len; t++) {
+            ks_task_t *task = th->tasks.items[t];
+            bool hit = false;
+            for (size_t q = 0; q < task->nqueues; q++)
+                if (task->queues[q]->partition == tps[i].partition &&
+                    strcmp(task->queues[q]->topic, tps[i].topic) == 0)
+                    hit = true;
+            if (hit) {
+                close_task(th, t);
+                break;
+            }
+        }
+    }
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
+{
+    ks_vec_t *v = ks_map_get(th->routes, msg->topic);
+    ks_rqueue_t *q = v && (size_t)msg->partition < v->len
+                             ? v->items[msg->partition]
+                             : NULL;
+    if (!q) { /* no longer ours (revoked meanwhile) */
+        th->client->ops->release(th->client, (ks_msg_t *)msg, 1);
+        return KSTREAM_OK;
+    }
+    /* Timestamp extraction happens as records enter the queue. */
+    kstream_record_t rec;
+    ks_record_from_msg(&rec, msg);
+    int64_t ts = 0;
+    kstream_err_t err = ks_source_timestamp(q->source, &rec, q->partition_time,
+                                            &ts);
+    if (err) {
+        err = ks_handle_record_error(th, KS_ERRK_DESERIALIZATION, msg, err,
+                                     q->source->name,
+                                     "the timestamp extractor gave a "
+                                     "negative timestamp or failed");
+        q->consumed = msg->offset + 1;
+        th->client->ops->release(th->client, (ks_msg_t *)msg, 1);
+        return err;
+    }
+    if (ts > q->partition_time)
+        q->partition_time = ts;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        ks_qitem_t *items = malloc(cap * sizeof(*items));
+        if (!items)
+            return KSTREAM_ERR_NO_MEMORY;
+        for (size_t i = 0; i < q->n; i++)
+            items[i] = q->items[(q->head + i) % (q->cap ? q->cap : 1)];
+        free(q->items);
+        q->items = items;
+        q->head = 0;
+        q->cap = cap;
+    }
+    q->items[(q->head + q->n) % q->cap] = (ks_qitem_t){*msg, ts};
+    q->n++;
+    q->task->buffered++;
+    if (!q->paused && q->n >= th->max_buffered) {
+        ks_tp_t tp = {q->topic, q->partition};
+        if (th->client->ops->pause(th->client, &tp) == KSTREAM_OK)
+            q->paused = true;
+    }
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
+                                 bool *worked)
+{
+    *worked = false;
+    if (th->failed)
+        return KSTREAM_ERR_FAILED;
+    size_t n = 0;
+    kstream_err_t err = th->client->ops->poll(th->client, th->batch,
+                                              th->batch_max, &n, timeout_ms);
+    if (th->failed)
+        return th->error_code;
+    if (err)
+        return err;
+    if (n)
+        *worked = true;
+    for (size_t i = 0; i < n; i++) {
+        err = enqueue(th, &th->batch[i]);
+        if (err) {
+            th->client->ops->release(th->client, th->batch + i + 1,
+                                     n - i - 1);
+            return err;
+        }
+    }
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        for (;;) {
+            bool done = false;
+            err = ks_task_process_one(task, th, &done);
+            if (err)
+                return err;
+            if (done)
+                break;
+            *worked = true;
+        }
+    }
+    err = ks_thread_punctuate_wall(th);
+    if (err)
+        return err;
+    if (th->now(th->now_opaque) - th->last_commit >= th->commit_interval)
+        return ks_thread_commit(th);
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th)
+{
+    int64_t now = th->now(th->now_opaque);
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        task->env.wall_clock = now;
+        task->env.fail_node = NULL;
+        kstream_err_t err = ks_punct_fire(&task->env,
+                                          KSTREAM_PUNCTUATE_WALL_CLOCK, now);
+        if (err) {
+            err = ks_handle_record_error(
+                    th, KS_ERRK_PROCESSING, NULL, err,
+                    task->env.fail_node ? task->env.fail_node->name
+                                        : "punctuator",
+                    task->env.fail_detail);
+            if (err)
+                return err;
+        }
+    }
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_thread_commit(ks_thread_t *th)
+{
+    if (!th->client)
+        return KSTREAM_OK;
+    th->last_commit = th->now(th->now_opaque);
+    kstream_err_t err = th->client->ops->flush(th->client, 30000);
+    if (err)
+        return err;
+    size_t n = 0;
+    for (size_t t = 0; t < th->tasks.len; t++)
+        n += ((ks_task_t *)th->tasks.items[t])->nqueues;
+    ks_tp_offset_t *offs = calloc(n ? n : 1, sizeof(*offs));
+    if (!offs)
+        return KSTREAM_ERR_NO_MEMORY;
+    size_t k = 0;
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        for (size_t q = 0; q < task->nqueues; q++) {
+            ks_rqueue_t *rq = task->queues[q];
+            if (rq->consumed > rq->committed)
+                offs[k++] = (ks_tp_offset_t){rq->topic, rq->partition,
+                                             rq->consumed};
+        }
+    }
+    if (k)
+        err = th->client->ops->commit(th->client, offs, k);
+    if (!err && k) {
+        for (size_t t = 0; t < th->tasks.len; t++) {
+            ks_task_t *task = th->tasks.items[t];
+            for (size_t q = 0; q < task->nqueues; q++)
+                task->queues[q]->committed = task->queues[q]->consumed;
+        }
+    }
+    free(offs);
+    if (!err)
+        th->m.commits++;
+    return err;
+}
+
+void ks_thread_destroy(ks_thread_t *th)
+{
+    if (!th)
+        return;
+    if (th->client && !th->failed)
+        ks_thread_commit(th);
+    while (th->tasks.len)
+        close_task(th, th->tasks.len - 1);
+    ks_vec_free(&th->tasks);
+    if (th->client)
+        th->client->ops->destroy(th->client);
+    if (th->routes) {
+        size_t it = 0;
+        const char *k;
+        void *v;
+        while (ks_map_next(th->routes, &it, &k, &v)) {
+            ks_vec_free(v);
+            free(v);
+        }
+        ks_map_destroy(th->routes);
+    }
+    ks_map_destroy(th->sources);
+    free(th->batch);
+    free(th->dlq_topic);
+    free(th->app_id);
+    free(th);
+}

@@ -1,0 +1,368 @@
+/* driver.c - kstream_test_driver_t (Kafka Streams' TopologyTestDriver): the
+ * real runtime (one stream thread, its tasks, commit protocol) on the
+ * simulated cluster, driven synchronously with a virtual wall clock. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "dsl/dsl.h"
+#include "runtime/runtime.h"
+#include "testdriver/sim.h"
+
+/* Guard against records that loop forever (e.g. a dynamic sink writing
+ * back to a source topic). */
+#define KS_DRIVER_MAX_RECORDS_PER_CALL 100000000ull
+
+struct kstream_test_driver_s {
+    kstream_topology_t *topo;
+    kstream_conf_t *conf;
+    char *app_id;
+    ks_sim_t *sim;
+    ks_thread_t *th;
+    int64_t wall;
+    bool started;
+    kstream_err_t failed; /* sticky failure, or KSTREAM_OK */
+    char last_error[768];
+    ks_map_t *cursors; /* topic -> size_t* next index to read */
+    kstream_record_t out;
+};
+
+static int64_t driver_now(void *opaque)
+{
+    return ((kstream_test_driver_t *)opaque)->wall;
+}
+
+static kstream_err_t set_error(kstream_test_driver_t *drv, kstream_err_t err,
+                               const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static kstream_err_t set_error(kstream_test_driver_t *drv, kstream_err_t err,
+                               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(drv->last_error, sizeof(drv->last_error), fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+kstream_test_driver_t *kstream_test_driver_new(kstream_topology_t *topology,
+                                               kstream_conf_t *conf,
+                                               char *errstr,
+                                               size_t errstr_size)
+{
+    if (!topology) {
+        ks_errstr(errstr, errstr_size, "topology is NULL");
+        return NULL;
+    }
+    kstream_test_driver_t *drv = calloc(1, sizeof(*drv));
+    kstream_conf_t *own = conf ? NULL : kstream_conf_new();
+    const kstream_conf_t *c = conf ? conf : own;
+    if (!drv || !c)
+        goto oom;
+    const char *app_id = ks_conf_str(c, "application.id");
+    drv->app_id = ks_strdup(app_id && *app_id ? app_id : "kstream-test");
+    drv->wall = ks_conf_int(c, "test.wall.clock.start.ms");
+    drv->sim = ks_sim_new();
+    drv->cursors = ks_map_new();
+    if (!drv->app_id || !drv->sim || !drv->cursors)
+        goto oom;
+    drv->topo = topology;
+    drv->th = ks_thread_new(topology, c, drv->app_id, driver_now, drv, errstr,
+                            errstr_size);
+    if (!drv->th) {
+        drv->topo = NULL; /* still the caller's */
+        kstream_conf_destroy(own);
+        kstream_test_driver_destroy(drv);
+        return NULL;
+    }
+    drv->conf = conf ? conf : own;
+    return drv;
+oom:
+    ks_errstr(errstr, errstr_size, "out of memory creating the test driver");
+    if (drv) {
+        drv->topo = NULL;
+        kstream_test_driver_destroy(drv);
+    }
+    kstream_conf_destroy(own);
+    return NULL;
+}
+
+void kstream_test_driver_destroy(kstream_test_driver_t *drv)
+{
+    if (!drv)
+        return;
+    ks_thread_destroy(drv->th);
+    if (drv->cursors) {
+        size_t it = 0;
+        const char *k;
+        void *v;
+        while (ks_map_next(drv->cursors, &it, &k, &v))
+            free(v);
+        ks_map_destroy(drv->cursors);
+    }
+    ks_sim_destroy(drv->sim);
+    kstream_topology_destroy(drv->topo);
+    kstream_conf_destroy(drv->conf);
+    free(drv->app_id);
+    free(drv);
+}
+
+static int32_t sim_pcount(void *opaque, const char *topic)
+{
+    return ks_sim_partitions(opaque, topic);
+}
+
+static kstream_err_t run_until_idle(kstream_test_driver_t *drv)
+{
+    uint64_t start = drv->th->m.processed;
+    for (;;) {
+        bool worked = false;
+        kstream_err_t err = ks_thread_run_once(drv->th, 0, &worked);
+        if (err) {
+            if (drv->th->failed) {
+                drv->failed = err;
+                return set_error(drv, err, "%s", drv->th->error);
+            }
+            return set_error(drv, err, "processing failed: %s",
+                             kstream_err2str(err));
+        }
+        if (!worked)
+            return KSTREAM_OK;
+        if (drv->th->m.processed - start > KS_DRIVER_MAX_RECORDS_PER_CALL) {
+            drv->failed = KSTREAM_ERR_FAILED;
+            return set_error(drv, KSTREAM_ERR_FAILED,
+                             "more than %llu records from one call: records "
+                             "loop through topics",
+                             KS_DRIVER_MAX_RECORDS_PER_CALL);
+        }
+    }
+}
+
+static kstream_err_t start(kstream_test_driver_t *drv)
+{
+    if (drv->failed)
+        return set_error(drv, KSTREAM_ERR_FAILED,
+                         "the driver failed earlier: %s", drv->last_error);
+    if (drv->started)
+        return KSTREAM_OK;
+    const kstream_topology_t *t = drv->topo;
+    for (size_t i = 0; i < t->nodes.len; i++) {
+        const ks_node_t *n = t->nodes.items[i];
+        if (n->type != KS_NODE_SOURCE || n->internal)
+            continue;
+        for (size_t k = 0; k < n->ntopics; k++)
+            if (ks_sim_partitions(drv->sim, n->topics[k]) < 0 &&
+                ks_sim_create_topic(drv->sim, n->topics[k], 1))
+                return set_error(drv, KSTREAM_ERR_NO_MEMORY,
+                                 "could not create topic '%s'",
+                                 n->topics[k]);
+    }
+    ks_internal_topic_t *its = NULL;
+    size_t nits = 0;
+    kstream_err_t err = ks_internal_topics(t, drv->app_id, sim_pcount,
+                                           drv->sim, &its, &nits,
+                                           drv->last_error,
+                                           sizeof(drv->last_error));
+    if (err)
+        return err;
+    for (size_t i = 0; i < nits && !err; i++) {
+        int32_t have = ks_sim_partitions(drv->sim, its[i].name);
+        if (have < 0)
+            err = ks_sim_create_topic(drv->sim, its[i].name,
+                                      its[i].partitions);
+        else if (have != its[i].partitions)
+            err = set_error(drv, KSTREAM_ERR_INVALID_TOPOLOGY,
+                            "internal topic '%s' has %d partitions, "
+                            "expected %d",
+                            its[i].name, (int)have, (int)its[i].partitions);
+    }
+    ks_internal_topics_free(its, nits);
+    if (err)
+        return err;
+    ks_client_events_t ev = ks_thread_events(drv->th);
+    ks_client_t *client = ks_sim_client_new(drv->sim, drv->app_id, &ev);
+    if (!client)
+        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "out of memory");
+    err = ks_thread_attach(drv->th, client);
+    if (err)
+        return set_error(drv, err, "subscribe failed: %s",
+                         kstream_err2str(err));
+    drv->started = true;
+    return run_until_idle(drv);
+}
+
+kstream_err_t kstream_test_driver_create_topic(kstream_test_driver_t *drv,
+                                               const char *topic,
+                                               int32_t partitions)
+{
+    if (!drv || !topic || !ks_dsl_topic_valid(topic) || partitions < 1)
+        return KSTREAM_ERR_INVALID_ARG;
+    if (drv->started && ks_map_get(drv->th->sources, topic))
+        return set_error(drv, KSTREAM_ERR_STATE,
+                         "source topic '%s' must be created before the "
+                         "first record",
+                         topic);
+    kstream_err_t err = ks_sim_create_topic(drv->sim, topic, partitions);
+    if (err)
+        return set_error(drv, err, "create topic '%s': %s", topic,
+                         kstream_err2str(err));
+    return KSTREAM_OK;
+}
+
+kstream_err_t kstream_test_driver_pipe_ex(kstream_test_driver_t *drv,
+                                          const char *topic,
+                                          int32_t partition, const void *key,
+                                          size_t key_len, const void *value,
+                                          size_t value_len, int64_t timestamp,
+                                          const kstream_header_t *headers,
+                                          size_t nheaders)
+{
+    if (!drv)
+        return KSTREAM_ERR_INVALID_ARG;
+    if (!topic || !ks_dsl_topic_valid(topic))
+        return set_error(drv, KSTREAM_ERR_INVALID_ARG, "invalid topic name");
+    if (partition < -1)
+        return set_error(drv, KSTREAM_ERR_INVALID_ARG,
+                         "partition %d is invalid", (int)partition);
+    if (timestamp < 0)
+        return set_error(drv, KSTREAM_ERR_INVALID_TIMESTAMP,
+                         "timestamp %lld is negative", (long long)timestamp);
+    if (nheaders && !headers)
+        return set_error(drv, KSTREAM_ERR_INVALID_ARG, "headers is NULL");
+    for (size_t i = 0; i < nheaders; i++)
+        if (!headers[i].name)
+            return set_error(drv, KSTREAM_ERR_INVALID_ARG,
+                             "header %zu has no name", i);
+    kstream_err_t err = start(drv);
+    if (err)
+        return err;
+    ks_out_t out = {.topic = topic,
+                    .partition = partition,
+                    .key = key,
+                    .key_len = key ? key_len : 0,
+                    .value = value,
+                    .value_len = value ? value_len : 0,
+                    .timestamp = timestamp,
+                    .headers = headers,
+                    .nheaders = nheaders};
+    err = ks_sim_append(drv->sim, &out, NULL, NULL);
+    if (err)
+        return set_error(drv, err, "pipe to '%s' [%d]: %s", topic,
+                         (int)partition, kstream_err2str(err));
+    return run_until_idle(drv);
+}
+
+kstream_err_t kstream_test_driver_pipe(kstream_test_driver_t *drv,
+                                       const char *topic, const void *key,
+                                       size_t key_len, const void *value,
+                                       size_t value_len, int64_t timestamp)
+{
+    return kstream_test_driver_pipe_ex(drv, topic, -1, key, key_len, value,
+                                       value_len, timestamp, NULL, 0);
+}
+
+kstream_err_t kstream_test_driver_read(kstream_test_driver_t *drv,
+                                       const char *topic,
+                                       const kstream_record_t **rec)
+{
+    if (!drv || !topic || !rec)
+        return KSTREAM_ERR_INVALID_ARG;
+    *rec = NULL;
+    size_t *cur = ks_map_get(drv->cursors, topic);
+    if (!cur) {
+        cur = calloc(1, sizeof(*cur));
+        if (!cur || ks_map_put(drv->cursors, topic, cur)) {
+            free(cur);
+            return KSTREAM_ERR_NO_MEMORY;
+        }
+    }
+    ks_msg_t msg;
+    if (ks_sim_read_appended(drv->sim, topic, *cur, &msg) != KSTREAM_OK)
+        return KSTREAM_ERR_EMPTY;
+    (*cur)++;
+    ks_record_from_msg(&drv->out, &msg);
+    *rec = &drv->out;
+    return KSTREAM_OK;
+}
+
+bool kstream_test_driver_is_empty(kstream_test_driver_t *drv,
+                                  const char *topic)
+{
+    if (!drv || !topic)
+        return true;
+    size_t *cur = ks_map_get(drv->cursors, topic);
+    return ks_sim_appended_count(drv->sim, topic) <= (cur ? *cur : 0);
+}
+
+kstream_err_t kstream_test_driver_advance_wall_clock(
+        kstream_test_driver_t *drv, int64_t ms)
+{
+    if (!drv || ms < 0)
+        return KSTREAM_ERR_INVALID_ARG;
+    kstream_err_t err = start(drv);
+    if (err)
+        return err;
+    drv->wall += ms;
+    err = ks_thread_punctuate_wall(drv->th);
+    if (err) {
+        drv->failed = err;
+        return set_error(drv, err, "%s", drv->th->error);
+    }
+    return run_until_idle(drv);
+}
+
+int64_t kstream_test_driver_wall_clock(const kstream_test_driver_t *drv)
+{
+    return drv ? drv->wall : -1;
+}
+
+kstream_err_t kstream_test_driver_commit(kstream_test_driver_t *drv)
+{
+    if (!drv)
+        return KSTREAM_ERR_INVALID_ARG;
+    kstream_err_t err = start(drv);
+    if (err)
+        return err;
+    err = ks_thread_commit(drv->th);
+    if (err)
+        return set_error(drv, err, "commit failed: %s", kstream_err2str(err));
+    return run_until_idle(drv);
+}
+
+kstream_err_t kstream_test_driver_metric(const kstream_test_driver_t *drv,
+                                         const char *name, int64_t *value)
+{
+    if (!drv || !name || !value)
+        return KSTREAM_ERR_INVALID_ARG;
+    const ks_thread_t *th = drv->th;
+    const ks_metrics_t *m = &th->m;
+    uint64_t punct = m->punctuations;
+    for (size_t i = 0; i < th->tasks.len; i++)
+        punct += ((ks_task_t *)th->tasks.items[i])->env.punctuations;
+    struct {
+        const char *name;
+        uint64_t v;
+    } rows[] = {
+            {"records-processed", m->processed},
+            {"records-produced", m->produced},
+            {"records-dropped", m->dropped},
+            {"dlq-records", m->dlq},
+            {"process-errors", m->errors[KS_ERRK_PROCESSING]},
+            {"deserialization-errors", m->errors[KS_ERRK_DESERIALIZATION]},
+            {"production-errors", m->errors[KS_ERRK_PRODUCTION]},
+            {"punctuations", punct},
+            {"commits", m->commits},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (strcmp(rows[i].name, name) == 0) {
+            *value = (int64_t)rows[i].v;
+            return KSTREAM_OK;
+        }
+    }
+    return KSTREAM_ERR_NOT_FOUND;
+}
+
+const char *kstream_test_driver_last_error(const kstream_test_driver_t *drv)
+{
+    return drv ? drv->last_error : "";
+}
