@@ -412,6 +412,15 @@ static inline kstream_err_t h_proc_forward(kstream_ctx_t *ctx,
     return kstream_ctx_forward(ctx, rec);
 }
 
+static inline kstream_err_t h_punct_nop(kstream_ctx_t *ctx, int64_t ts,
+                                        void *opaque)
+{
+    (void)ctx;
+    (void)ts;
+    (void)opaque;
+    return KSTREAM_OK;
+}
+
 /* A growing text log for callbacks to record what happened, in order. */
 typedef struct h_log {
     char text[4096];

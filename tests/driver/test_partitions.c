@@ -64,7 +64,7 @@ Test(partitions, keyed_pipes_go_to_the_murmur2_partition)
                  KSTREAM_OK));
     h_log_t want = {{0}};
     for (int i = 0; i < 20; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof(key), "key-%d", i);
         h_pipe_ok(drv, "in", key, "v", i);
         h_logf(&want, "%s@0_%d;", key, (int)h_partition_of(key, 4));
@@ -100,12 +100,12 @@ Test(partitions, sinks_partition_by_murmur2_of_the_key)
     cr_assert(eq(int, kstream_test_driver_create_topic(drv, "out", 4),
                  KSTREAM_OK));
     for (int i = 0; i < 20; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof(key), "user-%d", i);
         h_pipe_ok(drv, "in", key, "v", i);
     }
     for (int i = 0; i < 20; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof(key), "user-%d", i);
         const kstream_record_t *rec = h_expect(drv, "out", key, "v");
         cr_assert(eq(i32, kstream_record_partition(rec),
@@ -246,7 +246,7 @@ Test(partitions, repartition_moves_records_to_the_partition_of_their_key)
                  KSTREAM_OK));
     h_log_t want_before = {{0}}, want_after = {{0}};
     for (int i = 0; i < 12; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof(key), "nk-%d", i);
         h_pipe_p_ok(drv, "in", 0, "same", key, i);
         h_logf(&want_before, "same@0_0;");
@@ -255,7 +255,7 @@ Test(partitions, repartition_moves_records_to_the_partition_of_their_key)
     cr_assert(eq(str, before.log.text, want_before.text));
     cr_assert(eq(str, after.log.text, want_after.text));
     for (int i = 0; i < 12; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof(key), "nk-%d", i);
         const kstream_record_t *rec =
                 h_expect(drv, "app-rp-repartition", key, key);
@@ -273,14 +273,14 @@ Test(partitions, repartition_with_an_explicit_partition_count)
                  KSTREAM_OK));
     h_log_t want_after = {{0}};
     for (int i = 0; i < 12; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof(key), "nk-%d", i);
         h_pipe_p_ok(drv, "in", i % 4, "same", key, i);
         h_logf(&want_after, "%s@1_%d;", key, (int)h_partition_of(key, 3));
     }
     cr_assert(eq(str, after.log.text, want_after.text));
     for (int i = 0; i < 12; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof(key), "nk-%d", i);
         const kstream_record_t *rec =
                 h_expect(drv, "kstream-test-rp-repartition", key, key);
@@ -300,7 +300,7 @@ static kstream_err_t flat_two(const kstream_record_t *in,
         kstream_record_t *r = kstream_records_add(out);
         if (r == NULL)
             return KSTREAM_ERR_USER;
-        char buf[8];
+        char buf[16];
         int n = snprintf(buf, sizeof(buf), "%d", i);
         kstream_err_t err = kstream_record_header_add(r, "i", buf, (size_t)n);
         if (err)
@@ -326,7 +326,7 @@ static kstream_test_driver_t *determinism_driver(void)
     cr_assert(eq(int, kstream_test_driver_create_topic(drv, "out", 4),
                  KSTREAM_OK));
     for (int i = 0; i < 30; i++) {
-        char key[16], val[16];
+        char key[32], val[32];
         snprintf(key, sizeof(key), "k%d", i % 7);
         snprintf(val, sizeof(val), "v%d", i);
         kstream_err_t err = h_pipe(drv, "in", (i % 5) ? key : NULL, val,
