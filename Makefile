@@ -15,6 +15,9 @@ B       := build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 OPT     := -O1 -g
+# Known leak in Criterion's runner, see the file. Full (slow) unwinding so
+# the suppression can see the frame it names through libcriterion.
+export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0
 else
 B       := build
 SANFLAGS :=
@@ -42,7 +45,7 @@ SHLIB    := $(B)/libkstream.so.$(VERSION)
 STLIB    := $(B)/libkstream.a
 
 .PHONY: all deps test test-unit check install uninstall clean demo bench \
-        docs examples style
+        docs examples style test-deps test-docs test-exports test-install
 all: $(SHLIB) $(STLIB)
 
 -include $(LIB_OBJS:.o=.d)
@@ -60,6 +63,19 @@ $(SHLIB): $(LIB_OBJS)
 	ln -sf libkstream.so.$(VERSION) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libkstream.so
 
+# ---- tools and docs ----------------------------------------------------
+GEN_CONF_DOC := $(B)/tools/gen_conf_doc
+
+$(GEN_CONF_DOC): tools/gen_conf_doc.c $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(PKG_LIBS)
+
+# Regenerate docs/configuration.md from lib/core/conf_props.c.
+docs: $(GEN_CONF_DOC)
+	@mkdir -p docs
+	$(GEN_CONF_DOC) > docs/configuration.md.tmp
+	mv docs/configuration.md.tmp docs/configuration.md
+
 # ---- tests: one Criterion binary per folder of tests/ ------------------
 TEST_DIRS  := $(filter-out tests/install tests/data,$(patsubst %/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
 TEST_BINS  := $(patsubst tests/%,$(B)/tests/%,$(TEST_DIRS))
@@ -73,13 +89,53 @@ $(B)/tests/$(1): $(wildcard tests/$(1)/*.c) $(wildcard tests/$(1)/*.h) $(STLIB)
 endef
 $(foreach d,$(patsubst tests/%,%,$(TEST_DIRS)),$(eval $(call TEST_RULE,$(d))))
 
+# After the Criterion binaries, `make test` runs these checks, in order
+# (each is also a target of its own). Add new checks to TEST_CHECKS.
+TEST_CHECKS := test-docs test-exports test-install
+
 test: test-deps $(TEST_BINS)
 	@scripts/run-tests.sh $(B) $(TEST_BINS)
+	@$(MAKE) --no-print-directory -j1 $(TEST_CHECKS)
+
+# docs/configuration.md must be what the property table generates.
+test-docs: $(GEN_CONF_DOC)
+	@tests/api/check_conf_doc.sh $(GEN_CONF_DOC) docs/configuration.md
+
+# The .so exports exactly the KSTREAM_EXPORT functions of the header.
+test-exports: $(SHLIB)
+	@tests/api/check_exports.sh $(SHLIB) include/kstream.h $(SONAME)
+
+# Install into a temporary DESTDIR, build a program with pkg-config, run it.
+test-install: $(SHLIB) $(STLIB)
+	@MAKE="$(MAKE)" CC="$(CC)" SANITIZE="$(SANITIZE)" \
+	    SANFLAGS="$(SANFLAGS)" tests/install/run.sh
 
 test-deps:
 	@scripts/deps.sh test
 
 check: test
+
+# ---- install: PREFIX=/usr/local, DESTDIR for staging --------------------
+INST_INC := $(DESTDIR)$(PREFIX)/include
+INST_LIB := $(DESTDIR)$(PREFIX)/lib
+INST_PC  := $(INST_LIB)/pkgconfig
+
+install: $(SHLIB) $(STLIB)
+	install -d "$(INST_INC)" "$(INST_LIB)" "$(INST_PC)"
+	install -m 0644 include/kstream.h "$(INST_INC)/kstream.h"
+	install -m 0755 $(SHLIB) "$(INST_LIB)/libkstream.so.$(VERSION)"
+	ln -sf libkstream.so.$(VERSION) "$(INST_LIB)/$(SONAME)"
+	ln -sf $(SONAME) "$(INST_LIB)/libkstream.so"
+	install -m 0644 $(STLIB) "$(INST_LIB)/libkstream.a"
+	sed -e 's|@prefix@|$(PREFIX)|g' -e 's|@version@|$(VERSION)|g' \
+	    -e 's|@requires_private@|$(PKGS)|g' pkgconfig/kstream.pc.in \
+	    > "$(INST_PC)/kstream.pc"
+	chmod 0644 "$(INST_PC)/kstream.pc"
+
+uninstall:
+	rm -f "$(INST_INC)/kstream.h" "$(INST_LIB)/libkstream.so.$(VERSION)" \
+	    "$(INST_LIB)/$(SONAME)" "$(INST_LIB)/libkstream.so" \
+	    "$(INST_LIB)/libkstream.a" "$(INST_PC)/kstream.pc"
 
 clean:
 	rm -rf build build-san
