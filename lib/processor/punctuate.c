@@ -71,7 +71,7 @@ kstream_err_t ks_punct_fire(ks_task_env_t *env,
 {
     ks_punct_list_t *pl = &env->punct;
     kstream_err_t err = KSTREAM_OK;
-    if (now < 0)
+    if (now < 0 || pl->n == 0) /* nothing scheduled: the common case */
         return KSTREAM_OK;
     /* Index loop: a callback may schedule more (realloc of items). Newly
      * added schedules are not due in this round. */

@@ -20,7 +20,7 @@ typedef struct ks_rqueue {
     int32_t partition;
     const ks_node_t *source;
     ks_qitem_t *items; /* ring */
-    size_t head, n, cap;
+    size_t head, n, cap; /* cap: 0 or a power of two */
     int64_t partition_time; /* -1 before the first record */
     int64_t consumed;       /* next offset to commit; -1: nothing yet */
     int64_t committed;      /* last committed "consumed" */
@@ -75,6 +75,10 @@ typedef struct ks_thread {
     ks_vec_t tasks;     /* ks_task_t* */
     ks_map_t *sources;  /* full topic name -> source node */
     ks_map_t *routes;   /* full topic name -> ks_vec_t of queues by part. */
+    /* The last route found (a one-entry cache in front of routes; a
+     * topic's vector, once made, lives as long as the thread). */
+    char route_topic[256];
+    ks_vec_t *route_vec;
     ks_msg_t *batch;
     size_t batch_max;
     ks_metrics_t m;

@@ -152,7 +152,7 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     }
     *done = false;
     ks_qitem_t item = q->items[q->head];
-    q->head = (q->head + 1) % q->cap;
+    q->head = (q->head + 1) & (q->cap - 1);
     q->n--;
     task->buffered--;
 

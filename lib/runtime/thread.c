@@ -218,9 +218,24 @@ static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n)
 }
 
 /* ---- the loop ---------------------------------------------------------- */
+/* The queues of a topic by partition, or NULL. Consecutive records mostly
+ * come from one topic: the last one found is cached. */
+static ks_vec_t *route_of(ks_thread_t *th, const char *topic)
+{
+    if (th->route_vec && strcmp(th->route_topic, topic) == 0)
+        return th->route_vec;
+    ks_vec_t *v = ks_map_get(th->routes, topic);
+    size_t len = strlen(topic);
+    if (v && len < sizeof(th->route_topic)) {
+        memcpy(th->route_topic, topic, len + 1);
+        th->route_vec = v;
+    }
+    return v;
+}
+
 static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
 {
-    ks_vec_t *v = ks_map_get(th->routes, msg->topic);
+    ks_vec_t *v = route_of(th, msg->topic);
     ks_rqueue_t *q = v && (size_t)msg->partition < v->len
                              ? v->items[msg->partition]
                              : NULL;
@@ -246,7 +261,7 @@ static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
     if (ts > q->partition_time)
         q->partition_time = ts;
     if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64;
+        size_t cap = q->cap ? q->cap * 2 : 64; /* a power of two */
         ks_qitem_t *items = malloc(cap * sizeof(*items));
         if (!items)
             return KSTREAM_ERR_NO_MEMORY;
@@ -257,7 +272,7 @@ static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
         q->head = 0;
         q->cap = cap;
     }
-    q->items[(q->head + q->n) % q->cap] = (ks_qitem_t){*msg, ts};
+    q->items[(q->head + q->n) & (q->cap - 1)] = (ks_qitem_t){*msg, ts};
     q->n++;
     q->task->buffered++;
     if (!q->paused && q->n >= th->max_buffered) {

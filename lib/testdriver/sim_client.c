@@ -282,8 +282,11 @@ static kstream_err_t sim_poll(ks_client_t *base, ks_msg_t *msgs, size_t max,
             return err;
     }
     size_t k = 0, nowned = c->owned.n, last = nowned;
-    for (size_t i = 0; i < nowned && k < max; i++) {
-        size_t idx = (c->cursor + i) % nowned;
+    /* idx = (cursor + i) % nowned, without a division per partition. */
+    size_t idx = nowned && c->cursor >= nowned ? c->cursor % nowned
+                                               : c->cursor;
+    for (size_t i = 0; i < nowned && k < max;
+         i++, idx = idx + 1 == nowned ? 0 : idx + 1) {
         sim_tp_t *tp = &c->owned.v[idx];
         if (tp->paused)
             continue;
@@ -296,7 +299,7 @@ static kstream_err_t sim_poll(ks_client_t *base, ks_msg_t *msgs, size_t max,
         }
     }
     if (last < nowned)
-        c->cursor = (last + 1) % nowned;
+        c->cursor = last + 1 == nowned ? 0 : last + 1;
     *n = k;
     return KSTREAM_OK;
 }

@@ -71,6 +71,7 @@ struct ks_sim {
     ks_map_t *topics; /* name -> ks_sim_topic_t */
     ks_map_t *groups; /* name -> ks_sim_group_t */
     sim_chunk_t *chunks; /* head: the one being filled */
+    ks_sim_topic_t *last_append; /* topic of the last append (a cache) */
     uint64_t allocs;     /* storage malloc/realloc calls */
     uint64_t topics_epoch;
     uint64_t seq;
@@ -344,7 +345,11 @@ kstream_err_t ks_sim_append(ks_sim_t *sim, const ks_out_t *rec,
     if (rec->timestamp < 0)
         return KSTREAM_ERR_INVALID_TIMESTAMP;
 
-    ks_sim_topic_t *t = ks_sim_topic_find(sim, rec->topic);
+    /* Topics live as long as the sim: the last one appended to is kept to
+     * skip the lookup when the next append goes to the same topic. */
+    ks_sim_topic_t *t = sim->last_append;
+    if (!t || strcmp(t->name, rec->topic) != 0)
+        t = ks_sim_topic_find(sim, rec->topic);
     if (!t) {
         if (!sim->auto_create)
             return KSTREAM_ERR_UNKNOWN_TOPIC;
@@ -354,6 +359,7 @@ kstream_err_t ks_sim_append(ks_sim_t *sim, const ks_out_t *rec,
             return err;
         t = ks_sim_topic_find(sim, rec->topic);
     }
+    sim->last_append = t;
 
     int32_t p = rec->partition;
     if (p == -1) {
