@@ -32,9 +32,10 @@ kstream_err_t kstream_ctx_schedule(kstream_ctx_t *ctx, int64_t interval_ms,
     p->ctx = ctx;
     p->type = type;
     p->interval = interval_ms;
-    p->next = type == KSTREAM_PUNCTUATE_STREAM_TIME
-                      ? 0
-                      : ctx->env->wall_clock + interval_ms;
+    int64_t wall = ctx->env->wall_clock;
+    p->next = type == KSTREAM_PUNCTUATE_STREAM_TIME ? 0
+              : wall > INT64_MAX - interval_ms      ? INT64_MAX
+                                                    : wall + interval_ms;
     p->cb = cb;
     p->opaque = opaque;
     if (id)
@@ -80,10 +81,16 @@ kstream_err_t ks_punct_fire(ks_task_env_t *env,
         ks_punct_t *p = &pl->items[i];
         if (p->cancelled || p->type != type || p->next > now)
             continue;
-        int64_t interval = p->interval, next = p->next + interval;
-        if (now >= next)
-            next = now - ((now - p->next) % interval) + interval;
-        p->next = next;
+        /* Next time, skipping missed intervals; time saturates at
+         * INT64_MAX, after which the schedule cannot fire again. */
+        int64_t interval = p->interval;
+        int64_t base = p->next;
+        if (now >= base + (base > INT64_MAX - interval ? 0 : interval))
+            base = now - ((now - p->next) % interval);
+        bool last = base > INT64_MAX - interval;
+        p->next = last ? INT64_MAX : base + interval;
+        if (last)
+            p->cancelled = true;
         kstream_ctx_t *ctx = p->ctx;
         kstream_punctuator_cb *cb = p->cb;
         void *opaque = p->opaque;

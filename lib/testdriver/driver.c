@@ -299,6 +299,10 @@ kstream_err_t kstream_test_driver_advance_wall_clock(
 {
     if (!drv || ms < 0)
         return KSTREAM_ERR_INVALID_ARG;
+    if (ms > INT64_MAX - drv->wall)
+        return set_error(drv, KSTREAM_ERR_INVALID_ARG,
+                         "advancing the wall clock by %lld ms overflows it",
+                         (long long)ms);
     kstream_err_t err = start(drv);
     if (err)
         return err;
