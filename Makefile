@@ -115,6 +115,35 @@ test-deps:
 
 check: test
 
+# ---- benchmarks: each bench/NAME.c -> $(B)/bench/NAME -------------------
+# Always -O2 without sanitizers (SANITIZE=1 re-runs make without it), linked
+# with the static library and bench/common/bench.c, with allocation calls
+# counted through the linker's --wrap. bench/run.sh prints each benchmark's
+# output, then all "BENCH <name> <records/s> <ratio>" lines last.
+# `make bench-quick` (or BENCH_QUICK=1) runs ~10x fewer records.
+.PHONY: bench-quick
+ifeq ($(SANITIZE),1)
+bench bench-quick:
+	@$(MAKE) --no-print-directory SANITIZE= $@
+else
+BENCH_SRCS   := $(sort $(wildcard bench/*.c))
+BENCH_BINS   := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+BENCH_COMMON := bench/common/bench.c
+BENCH_CFLAGS := $(filter-out $(OPT) $(SANFLAGS),$(ALL_CFLAGS)) -O2 -g
+BENCH_WRAP   := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+$(B)/bench/%: bench/%.c $(BENCH_COMMON) bench/common/bench.h $(STLIB)
+	@mkdir -p $(B)/bench
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_COMMON) $(STLIB) $(PKG_LIBS) \
+	    $(BENCH_WRAP)
+
+bench: $(BENCH_BINS)
+	@bench/run.sh $(BENCH_BINS)
+
+bench-quick: $(BENCH_BINS)
+	@BENCH_QUICK=1 bench/run.sh $(BENCH_BINS)
+endif
+
 # ---- install: PREFIX=/usr/local, DESTDIR for staging --------------------
 INST_INC := $(DESTDIR)$(PREFIX)/include
 INST_LIB := $(DESTDIR)$(PREFIX)/lib
