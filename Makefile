@@ -91,7 +91,8 @@ $(foreach d,$(patsubst tests/%,%,$(TEST_DIRS)),$(eval $(call TEST_RULE,$(d))))
 
 # After the Criterion binaries, `make test` runs these checks, in order
 # (each is also a target of its own). Add new checks to TEST_CHECKS.
-TEST_CHECKS := test-docs test-exports test-install
+TEST_CHECKS := test-docs test-exports test-install test-samples \
+               $(if $(filter 1,$(SANITIZE)),,test-valgrind)
 
 test: test-deps $(TEST_BINS)
 	@scripts/run-tests.sh $(B) $(TEST_BINS)
@@ -112,6 +113,36 @@ test-install: $(SHLIB) $(STLIB)
 
 test-deps:
 	@scripts/deps.sh test
+
+# Every C sample in README.md and docs/*.md compiles (and main()s run).
+test-samples: $(STLIB)
+	@CC="$(CC)" CFLAGS="$(ALL_CFLAGS)" LIBS="$(STLIB) $(PKG_LIBS)" \
+	    tests/api/check_samples.sh README.md docs/*.md
+
+# A test-driver run (the quickstart pipeline) under valgrind: no leak, no
+# invalid access. (Skipped under SANITIZE=1: valgrind cannot run ASan code.)
+test-valgrind: $(B)/examples/quickstart
+	@valgrind -q --leak-check=full --errors-for-leak-kinds=all \
+	    --error-exitcode=9 $(B)/examples/quickstart --records 300 \
+	    >/dev/null 2>$(B)/valgrind.log || { cat $(B)/valgrind.log; exit 1; }
+	@echo "valgrind test: ok"
+
+# ---- examples and the demo ---------------------------------------------
+EXAMPLE_DIRS := $(patsubst examples/%/,%,$(sort $(dir $(wildcard examples/*/main.c))))
+EXAMPLE_BINS := $(patsubst %,$(B)/examples/%,$(EXAMPLE_DIRS))
+define EXAMPLE_RULE
+$(B)/examples/$(1): $(wildcard examples/$(1)/*.c) $(wildcard examples/$(1)/*.h) $(STLIB)
+	@mkdir -p $(B)/examples
+	$(CC) $(ALL_CFLAGS) -o $$@ $(wildcard examples/$(1)/*.c) $(STLIB) \
+	    $(PKG_LIBS)
+endef
+$(foreach d,$(EXAMPLE_DIRS),$(eval $(call EXAMPLE_RULE,$(d))))
+examples: $(EXAMPLE_BINS)
+
+# The README's first command. Until the Kafka runtime lands, the demo runs
+# the quickstart pipeline on the test driver and checks it (PASS or exit 1).
+demo: $(B)/examples/quickstart
+	$(B)/examples/quickstart --describe --records 1000
 
 check: test
 

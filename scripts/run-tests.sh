@@ -14,6 +14,12 @@ for t in "$@"; do
     f=$(echo "$summary" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
     c=$(echo "$summary" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${c:-0}))
+    # Criterion exits 0 even when a test process reported a leak or a
+    # sanitizer error: look for the reports.
+    if grep -qE 'ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:' "$out"; then
+        rc=${rc:-0}; [ $rc -eq 0 ] && rc=99
+        echo "sanitizer report in $name:"
+    fi
     if [ $rc -ne 0 ] || [ -z "$summary" ]; then
         fail=1
         [ -z "$summary" ] && failed=$((failed + 1))

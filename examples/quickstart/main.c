@@ -129,6 +129,9 @@ int main(int argc, char **argv)
     kstream_conf_t *conf = kstream_conf_new();
     if (kstream_conf_set(conf, "application.id", "quickstart", errstr,
                          sizeof(errstr)) != KSTREAM_CONF_OK ||
+        /* dead-lettering logs a warning per record: keep the demo quiet */
+        kstream_conf_set(conf, "log.level", "3", errstr, sizeof(errstr)) !=
+                KSTREAM_CONF_OK ||
         kstream_conf_set(conf, "processing.exception.handler", "dlq", errstr,
                          sizeof(errstr)) != KSTREAM_CONF_OK ||
         kstream_conf_set(conf, "errors.deadletterqueue.topic.name",
