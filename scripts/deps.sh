@@ -18,6 +18,7 @@ if [ "$what" = test ] || [ "$what" = demo ]; then
 fi
 if [ "$what" = test ]; then
     command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
+    command -v python3 >/dev/null 2>&1 || need="$need python3"
 fi
 
 [ -z "$need" ] && exit 0
