@@ -181,8 +181,9 @@ INST_LIB := $(DESTDIR)$(PREFIX)/lib
 INST_PC  := $(INST_LIB)/pkgconfig
 
 install: $(SHLIB) $(STLIB)
-	install -d "$(INST_INC)" "$(INST_LIB)" "$(INST_PC)"
+	install -d "$(INST_INC)/kstream" "$(INST_LIB)" "$(INST_PC)"
 	install -m 0644 include/kstream.h "$(INST_INC)/kstream.h"
+	install -m 0644 include/kstream/*.h "$(INST_INC)/kstream/"
 	install -m 0755 $(SHLIB) "$(INST_LIB)/libkstream.so.$(VERSION)"
 	ln -sf libkstream.so.$(VERSION) "$(INST_LIB)/$(SONAME)"
 	ln -sf $(SONAME) "$(INST_LIB)/libkstream.so"
@@ -193,6 +194,8 @@ install: $(SHLIB) $(STLIB)
 	chmod 0644 "$(INST_PC)/kstream.pc"
 
 uninstall:
+	rm -f $(patsubst include/%,"$(INST_INC)/%",$(wildcard include/kstream/*.h))
+	-rmdir "$(INST_INC)/kstream" 2>/dev/null
 	rm -f "$(INST_INC)/kstream.h" "$(INST_LIB)/libkstream.so.$(VERSION)" \
 	    "$(INST_LIB)/$(SONAME)" "$(INST_LIB)/libkstream.so" \
 	    "$(INST_LIB)/libkstream.a" "$(INST_PC)/kstream.pc"

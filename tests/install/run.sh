@@ -29,7 +29,8 @@ $make --no-print-directory -s install DESTDIR="$dest" PREFIX="$prefix" \
 }
 
 lib=$dest$prefix/lib
-for f in "$dest$prefix/include/kstream.h" "$lib/libkstream.a" \
+for f in "$dest$prefix/include/kstream.h" "$dest$prefix/include/kstream/dsl.h" \
+         "$lib/libkstream.a" \
          "$lib/libkstream.so" "$lib/pkgconfig/kstream.pc"; do
     [ -e "$f" ] || fail "missing $f"
 done

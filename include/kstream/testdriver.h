@@ -1,0 +1,89 @@
+/* kstream/testdriver.h - part of the public API: the test driver.
+ * Include <kstream.h>, not this file. */
+#ifndef KSTREAM_TESTDRIVER_H
+#define KSTREAM_TESTDRIVER_H
+#ifndef KSTREAM_H
+#error "include <kstream.h>, not <kstream/testdriver.h>"
+#endif
+
+/**
+ * @name Test driver
+ * Runs a topology's tasks in memory on a simulated Kafka cluster, with no
+ * broker and no threads: the runtime is the same one that runs against
+ * Kafka. Deterministic: the same calls give the same outputs, byte for
+ * byte. Topics have partitions; keyed records go to partition
+ * murmur2(key) % partitions, NULL keys round-robin. Time is virtual: stream
+ * time follows records, wall-clock time moves only with
+ * kstream_test_driver_advance_wall_clock() (it starts at
+ * "test.wall.clock.start.ms"). Source topics not created before the first
+ * record get 1 partition. Output topics are created on first write.
+ * All functions: application thread, one thread at a time.
+ * @{
+ */
+typedef struct kstream_test_driver_s kstream_test_driver_t;
+
+/**
+ * @param topology consumed on success; still the caller's on failure.
+ * @param conf     consumed on success (NULL: defaults); the caller's on
+ *                 failure. "application.id" defaults to "kstream-test".
+ * @returns the driver, or NULL with a message in \p errstr.
+ */
+KSTREAM_EXPORT kstream_test_driver_t *
+kstream_test_driver_new(kstream_topology_t *topology, kstream_conf_t *conf,
+                        char *errstr, size_t errstr_size);
+/** Close every task (processors' close) and free the driver. NULL is a
+ *  no-op. */
+KSTREAM_EXPORT void kstream_test_driver_destroy(kstream_test_driver_t *drv);
+/** Create a topic with \p partitions (>= 1). Source topics must be created
+ *  before the first record is piped. @returns KSTREAM_ERR_DUPLICATE_NAME if
+ *  it exists, KSTREAM_ERR_STATE for a source topic after the start. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_create_topic(
+        kstream_test_driver_t *drv, const char *topic, int32_t partitions);
+/** Pipe one record (key and value copied; NULL data is a Kafka null) and
+ *  process everything it causes, repartition topics included.
+ *  @returns KSTREAM_OK, or the error that failed processing (with
+ *  "processing.exception.handler=fail" the driver then stays failed and
+ *  later calls return KSTREAM_ERR_FAILED); the message is in
+ *  kstream_test_driver_last_error(). */
+KSTREAM_EXPORT kstream_err_t
+kstream_test_driver_pipe(kstream_test_driver_t *drv, const char *topic,
+                         const void *key, size_t key_len, const void *value,
+                         size_t value_len, int64_t timestamp);
+/** As kstream_test_driver_pipe(), with a partition (-1: by key) and
+ *  headers (copied). */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_pipe_ex(
+        kstream_test_driver_t *drv, const char *topic, int32_t partition,
+        const void *key, size_t key_len, const void *value, size_t value_len,
+        int64_t timestamp, const kstream_header_t *headers, size_t nheaders);
+/** Read the next output record of \p topic, in the order they were
+ *  written. \p rec is borrowed until the next call on \p drv.
+ *  @returns KSTREAM_OK, or KSTREAM_ERR_EMPTY when none is left. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_read(
+        kstream_test_driver_t *drv, const char *topic,
+        const kstream_record_t **rec);
+/** @returns true when \p topic has no unread record (also when \p drv or
+ *  \p topic is NULL or unknown). */
+KSTREAM_EXPORT bool kstream_test_driver_is_empty(kstream_test_driver_t *drv,
+                                                 const char *topic);
+/** Move wall-clock time forward by \p ms (>= 0), firing wall-clock
+ *  punctuators, and commit when "commit.interval.ms" has passed. */
+KSTREAM_EXPORT kstream_err_t
+kstream_test_driver_advance_wall_clock(kstream_test_driver_t *drv, int64_t ms);
+/** @returns the virtual wall-clock time (ms), or -1 for NULL. */
+KSTREAM_EXPORT int64_t kstream_test_driver_wall_clock(
+        const kstream_test_driver_t *drv);
+/** Commit now: flush what operators buffer, then commit input offsets. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_commit(
+        kstream_test_driver_t *drv);
+/** Read a counter: "records-processed", "records-produced",
+ *  "records-dropped" (skipped by an error handler), "process-errors",
+ *  "deserialization-errors", "punctuations", "commits".
+ *  @returns KSTREAM_ERR_NOT_FOUND for an unknown name. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_metric(
+        const kstream_test_driver_t *drv, const char *name, int64_t *value);
+/** @returns the message of the last error, or "" (borrowed). */
+KSTREAM_EXPORT const char *
+kstream_test_driver_last_error(const kstream_test_driver_t *drv);
+/** @} */
+
+#endif /* KSTREAM_TESTDRIVER_H */
