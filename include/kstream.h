@@ -19,8 +19,9 @@
  *    value); a slice with non-NULL data and length 0 is an empty value.
  *  - The API is split over the files of include/kstream/, one per section,
  *    all included here: version, errors and configuration (base.h), records and
- *    serdes (record.h), the DSL (dsl.h), the processor API (processor.h) and
- *    the test driver (testdriver.h).
+ *    serdes (record.h), the DSL (dsl.h), the processor API (processor.h),
+ *    state stores (state.h), tables and aggregations (table.h) and the test
+ *    driver (testdriver.h).
  *  - Every function that takes a handle checks it: a NULL handle or another
  *    bad argument gives KSTREAM_ERR_INVALID_ARG (or NULL), never a crash.
  */
@@ -53,6 +54,8 @@ extern "C" {
 #include "kstream/record.h"
 #include "kstream/dsl.h"
 #include "kstream/processor.h"
+#include "kstream/state.h"
+#include "kstream/table.h"
 #include "kstream/testdriver.h"
 
 #ifdef __cplusplus

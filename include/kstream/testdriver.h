@@ -76,11 +76,25 @@ KSTREAM_EXPORT int64_t kstream_test_driver_wall_clock(
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_commit(
         kstream_test_driver_t *drv);
 /** Read a counter: "records-processed", "records-produced",
- *  "records-dropped" (skipped by an error handler), "process-errors",
+ *  "records-dropped" (skipped by an error handler, or by an operator that
+ *  needs a key), "late-records-dropped", "duplicates-dropped",
+ *  "dlq-records", "process-errors", "production-errors",
  *  "deserialization-errors", "punctuations", "commits".
  *  @returns KSTREAM_ERR_NOT_FOUND for an unknown name. */
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_metric(
         const kstream_test_driver_t *drv, const char *name, int64_t *value);
+/** The store \p name of the task for \p partition (ignored for global
+ *  tables), to read and check in tests; NULL when there is none (yet).
+ *  Values of DSL stores read as the operators wrote them (for count(): a
+ *  Kafka long). Borrowed until the driver is destroyed. */
+KSTREAM_EXPORT kstream_store_t *kstream_test_driver_store(
+        kstream_test_driver_t *drv, const char *name, int32_t partition);
+/** Look \p key up in the key-value store \p name of whichever task holds
+ *  it. @returns KSTREAM_OK, KSTREAM_ERR_NOT_FOUND, or
+ *  KSTREAM_ERR_UNKNOWN_NAME for an unknown store. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_store_get(
+        kstream_test_driver_t *drv, const char *name, const void *key,
+        size_t klen, kstream_bytes_t *value);
 /** @returns the message of the last error, or "" (borrowed). */
 KSTREAM_EXPORT const char *
 kstream_test_driver_last_error(const kstream_test_driver_t *drv);

@@ -165,6 +165,21 @@ const ks_prop_t ks_props[] = {
                   "`processing.exception.handler` or "
                   "`default.production.exception.handler` is `dlq`."),
 
+        KS_ENUM("late.records.handler", "drop", "drop|dlq", "all",
+                "What happens to a record that arrives after its window "
+                "closed (later than window end plus grace). `drop` skips "
+                "it and counts it (the `late-records-dropped` metric), as "
+                "Kafka Streams does. `dlq` writes the input record to the "
+                "topic named by `errors.deadletterqueue.topic.name`, with "
+                "headers naming the reason, and counts it too."),
+
+        KS_ENUM("default.dsl.store", "rocksdb", "rocksdb|in_memory", "all",
+                "Where the stores that DSL operators create (tables, "
+                "aggregations, windows, joins) keep their data: `rocksdb` "
+                "(persistent, under `state.dir`) or `in_memory`. Either way "
+                "every change is also written to the store's changelog "
+                "topic, from which it is restored."),
+
         KS_INT("window.idle.close.ms", "-1", -1, KS_2P40, "all",
                "Stream time moves only when records arrive, so when an "
                "input goes quiet the last windows of a windowed operation "

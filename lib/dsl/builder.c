@@ -27,6 +27,9 @@ void kstream_builder_destroy(kstream_builder_t *b)
         free(sp);
     }
     ks_vec_free(&b->splits);
+    for (size_t i = 0; i < b->handles.len; i++)
+        free(b->handles.items[i]);
+    ks_vec_free(&b->handles);
     free(b->error);
     free(b);
 }
@@ -160,4 +163,80 @@ kstream_topology_t *kstream_builder_build(kstream_builder_t *b, char *errstr,
         t = ks_graph_build(&b->g, errstr, errstr_size);
     kstream_builder_destroy(b);
     return t;
+}
+
+void *ks_dsl_handle(kstream_builder_t *b, size_t size)
+{
+    void *h = calloc(1, size);
+    if (!h || ks_vec_push(&b->handles, h)) {
+        free(h);
+        return ks_dsl_error(b, "out of memory");
+    }
+    return h;
+}
+
+ks_store_def_t *ks_dsl_store(kstream_builder_t *b, ks_node_t *n,
+                             const char *name, kstream_store_type_t type)
+{
+    bool dup = false;
+    ks_store_def_t *d = ks_graph_add_store(&b->g, name, type, &dup);
+    if (!d)
+        return dup ? ks_dsl_error(b, "%s '%s': a store called '%s' exists "
+                                     "already",
+                                  n->cls->kind, n->name, name)
+                   : ks_dsl_error(b, "out of memory");
+    d->backend = KSTREAM_STORE_DEFAULT;
+    d->timestamped = true;
+    d->flags = KSTREAM_STORE_CACHING_ENABLED;
+    if (ks_node_add_store(n, name))
+        return ks_dsl_error(b, "out of memory");
+    n->stateful = true;
+    return d;
+}
+
+kstream_err_t kstream_builder_add_store(kstream_builder_t *b, const char *name,
+                                        kstream_store_type_t type,
+                                        kstream_store_backend_t backend,
+                                        int flags, int64_t retention_ms,
+                                        int64_t window_size_ms)
+{
+    if (!b)
+        return KSTREAM_ERR_INVALID_ARG;
+    const char *why = NULL;
+    if (!name || !ks_dsl_topic_valid(name))
+        why = "the name must be usable in a topic name";
+    else if (type != KSTREAM_STORE_KEY_VALUE && type != KSTREAM_STORE_WINDOW &&
+             type != KSTREAM_STORE_SESSION)
+        why = "unknown store type";
+    else if (backend != KSTREAM_STORE_DEFAULT &&
+             backend != KSTREAM_STORE_ROCKSDB &&
+             backend != KSTREAM_STORE_MEMORY)
+        why = "unknown backend";
+    else if (flags & ~(KSTREAM_STORE_LOGGING_DISABLED |
+                       KSTREAM_STORE_CACHING_ENABLED))
+        why = "unknown flags";
+    else if (type != KSTREAM_STORE_KEY_VALUE && retention_ms <= 0)
+        why = "window and session stores need a retention > 0";
+    else if (type == KSTREAM_STORE_WINDOW &&
+             (window_size_ms <= 0 || window_size_ms > retention_ms))
+        why = "window stores need 0 < window size <= retention";
+    if (why) {
+        ks_dsl_error(b, "add_store '%s': %s", name ? name : "(null)", why);
+        return KSTREAM_ERR_INVALID_ARG;
+    }
+    bool dup = false;
+    ks_store_def_t *d = ks_graph_add_store(&b->g, name, type, &dup);
+    if (!d) {
+        if (!dup) {
+            ks_dsl_error(b, "out of memory");
+            return KSTREAM_ERR_NO_MEMORY;
+        }
+        ks_dsl_error(b, "add_store '%s': a store of that name exists", name);
+        return KSTREAM_ERR_DUPLICATE_NAME;
+    }
+    d->backend = backend;
+    d->flags = flags;
+    d->retention = type == KSTREAM_STORE_KEY_VALUE ? 0 : retention_ms;
+    d->window_size = type == KSTREAM_STORE_WINDOW ? window_size_ms : 0;
+    return KSTREAM_OK;
 }

@@ -11,7 +11,46 @@ struct kstream_builder_s {
     ks_graph_t g;
     ks_vec_t streams; /* kstream_stream_t*, owned */
     ks_vec_t splits;  /* kstream_split_t*, owned */
+    ks_vec_t handles; /* tables, grouped...: plain structs, free()d */
     char *error;      /* first operator error, or NULL */
+};
+
+/* A table: the node whose output is the table's updates (value = new,
+ * old_value = previous), the store that materializes it (or NULL), and
+ * its windows (kind 0: not windowed). */
+struct kstream_table_s {
+    kstream_builder_t *b;
+    ks_node_t *node;
+    char store[256];
+    kstream_windows_t windows;
+};
+
+struct kstream_grouped_s {
+    kstream_builder_t *b;
+    kstream_stream_t *s;     /* records to aggregate */
+    bool needs_repartition;  /* key changed upstream: repartition first */
+};
+
+/* A re-keyed table: the repartition source of (key, flagged value)
+ * records (see processor/table_aggregate.c). */
+struct kstream_grouped_table_s {
+    kstream_builder_t *b;
+    ks_node_t *source;
+};
+
+struct kstream_windowed_s {
+    kstream_builder_t *b;
+    kstream_grouped_t *g;
+    kstream_windows_t windows;
+};
+
+#define KS_COGROUP_MAX 32
+struct kstream_cogrouped_s {
+    kstream_builder_t *b;
+    size_t n;
+    kstream_grouped_t *g[KS_COGROUP_MAX];
+    ks_cb_t agg[KS_COGROUP_MAX];
+    bool used; /* aggregate() was called */
 };
 
 struct kstream_stream_s {
@@ -44,5 +83,19 @@ bool ks_dsl_topic_valid(const char *topic);
 ks_node_t *ks_dsl_child(kstream_stream_t *s, ks_node_type_t type,
                         const ks_proc_class_t *cls, void *params,
                         const char *kind_upper, const char *name);
+
+/* A zeroed plain struct owned by the builder (NULL: error recorded). */
+void *ks_dsl_handle(kstream_builder_t *b, size_t size);
+/* Add a DSL store (timestamped key-value or window/session) named name,
+ * used by node n. Records an error and returns NULL on a duplicate. */
+ks_store_def_t *ks_dsl_store(kstream_builder_t *b, ks_node_t *n,
+                             const char *name, kstream_store_type_t type);
+/* The stream to aggregate for g: g->s, or a repartition of it through
+ * "<name>-repartition" when its key changed upstream. */
+kstream_stream_t *ks_dsl_grouped_input(kstream_grouped_t *g,
+                                       const char *name);
+/* A table over node n materialized in store (may be NULL). */
+kstream_table_t *ks_dsl_table(kstream_builder_t *b, ks_node_t *n,
+                              const char *store);
 
 #endif /* KS_DSL_H */

@@ -34,6 +34,10 @@ struct kstream_record_s {
     int64_t offset;
     ks_arena_t *arena; /* where setters copy to (writable records) */
     unsigned flags;
+    /* Table updates carry the key's previous value (Kafka's Change<V>);
+     * old_value NULL: none. Stream records have none. */
+    const void *old_value;
+    size_t old_value_len;
 };
 
 /* A read-only view of a consumed message. */
@@ -76,6 +80,26 @@ typedef enum ks_fail_kind {
     KS_FAIL_PRODUCTION  /* a sink could not produce */
 } ks_fail_kind_t;
 
+/* Counters of records operators skip on purpose (not errors). */
+typedef enum ks_counter {
+    KS_CNT_DROPPED,   /* NULL key/value where one is needed */
+    KS_CNT_LATE,      /* past window end + grace */
+    KS_CNT_DUPLICATE, /* deduplicated */
+    KS_CNT__COUNT
+} ks_counter_t;
+
+/* A store of the task: its definition and the public handle. When the
+ * store is cached (`cached`), updates reach downstream when the cache
+ * writes them down: the runtime's cache listener forwards them from
+ * `forward_ctx`, the node that materializes the store (it registers with
+ * ks_store_bind()). Otherwise that node forwards right after its put. */
+typedef struct ks_task_store {
+    const struct ks_store_def *def;
+    kstream_store_t *ps;
+    bool cached;
+    kstream_ctx_t *forward_ctx;
+} ks_task_store_t;
+
 typedef struct ks_task_env {
     ks_arena_t *arena;          /* reset after each input record */
     int64_t stream_time;        /* -1 before the first record */
@@ -95,6 +119,14 @@ typedef struct ks_task_env {
     char fail_detail[256];
     /* Counters the runtime reads. */
     uint64_t punctuations;
+    uint64_t counters[KS_CNT__COUNT];
+    /* Stores of the task (and the app's global stores, read only). */
+    ks_task_store_t *stores;
+    size_t nstores;
+    /* A late record: the runtime drops it (counted) or dead-letters the
+     * input record, per "late.records.handler". */
+    kstream_err_t (*late)(void *owner, const kstream_ctx_t *ctx,
+                          const kstream_record_t *rec);
 } ks_task_env_t;
 
 struct kstream_ctx_s {
@@ -126,6 +158,43 @@ kstream_err_t ks_forward_child(kstream_ctx_t *ctx, size_t i,
 kstream_err_t ks_fail(kstream_ctx_t *ctx, ks_fail_kind_t kind,
                       kstream_err_t err, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+
+/* The store called name if ctx's node may use it (or a global store). */
+kstream_store_t *ks_ctx_store(const kstream_ctx_t *ctx, const char *name);
+ks_task_store_t *ks_ctx_task_store(const kstream_ctx_t *ctx,
+                                   const char *name);
+/* ctx materializes store `name`: with a cache, it forwards the store's
+ * write-downs. Returns the task store (NULL: not found). */
+ks_task_store_t *ks_store_bind(kstream_ctx_t *ctx, const char *name);
+/* Forward a table update (key, new, old, ts) from ctx. */
+kstream_err_t ks_forward_change(kstream_ctx_t *ctx, const void *key,
+                                size_t klen, const void *value, size_t vlen,
+                                const void *old, size_t olen, int64_t ts);
+/* Put a timestamped value into a materialized store and, when the store
+ * is not cached, forward (key, value, old) downstream. value NULL
+ * deletes. old (raw, NULL: none) is what the store held. */
+kstream_err_t ks_materialize(kstream_ctx_t *ctx, ks_task_store_t *ts,
+                             const void *key, size_t klen,
+                             const void *value, size_t vlen, int64_t rec_ts,
+                             const void *old, size_t olen);
+/* The cache listener the runtime installs for DSL stores: opaque is the
+ * ks_task_store_t; it forwards from forward_ctx. */
+kstream_err_t ks_store_cache_flushed(void *opaque, const void *key,
+                                     size_t klen, const void *value,
+                                     size_t vlen, const void *old,
+                                     size_t olen);
+/* Count a skipped record and log why (debug level). */
+void ks_skip(kstream_ctx_t *ctx, ks_counter_t what,
+             const kstream_record_t *rec, const char *why);
+
+/* Timestamped values of DSL stores: 8-byte BE timestamp + value. */
+void *ks_tv_encode(ks_arena_t *arena, int64_t ts, const void *value,
+                   size_t len, size_t *out_len);
+/* false when shorter than 8 bytes. */
+bool ks_tv_decode(const void *tv, size_t len, int64_t *ts,
+                  kstream_bytes_t *value);
+void ks_put_be64(uint8_t *p, int64_t v);
+int64_t ks_get_be64(const void *p);
 
 /* Punctuation: fire due stream-time (or wall-clock) punctuators of the
  * list with the given time. Returns the first error. */
@@ -188,6 +257,46 @@ typedef struct ks_print_params {
     FILE *out;
     char *label;
 } ks_print_params_t;
+
+/* Aggregations (aggregate.c, table_aggregate.c, and the windowed ones).
+ * count: the aggregate is a Kafka long; reduce: the first value, then
+ * add(rec, agg); aggregate: init, then add(rec, agg). Table aggregations
+ * also subtract. */
+typedef enum ks_agg_kind { KS_AGG_COUNT, KS_AGG_REDUCE, KS_AGG_AGGREGATE } ks_agg_kind_t;
+typedef struct ks_agg_params {
+    ks_agg_kind_t kind;
+    kstream_initializer_cb *init;
+    void *init_opaque;
+    kstream_free_cb *init_opaque_free;
+    kstream_aggregator_cb *add;
+    kstream_aggregator_cb *sub;
+    kstream_merger_cb *merger;
+    void *opaque;
+    kstream_free_cb *opaque_free;
+    char store[256];
+    kstream_windows_t windows; /* kind 0: not windowed */
+} ks_agg_params_t;
+void ks_agg_params_free(void *p);
+/* The aggregate of rec folded into agg (agg.data NULL: none yet) with
+ * ap->add, or ap->sub when subtract, into out. count: +1 / -1. */
+kstream_err_t ks_agg_apply(kstream_ctx_t *ctx, const ks_agg_params_t *ap,
+                           bool subtract, const kstream_record_t *rec,
+                           kstream_bytes_t agg, kstream_buf_t *out);
+
+/* A key's current aggregate from a timestamped store, copied into the
+ * arena (agg.data NULL, *agg_ts -1: none). */
+kstream_err_t ks_agg_read(kstream_ctx_t *ctx, ks_task_store_t *ts,
+                          const void *key, size_t klen, kstream_bytes_t *agg,
+                          int64_t *agg_ts);
+
+extern const ks_proc_class_t ks_class_table_source;
+extern const ks_proc_class_t ks_class_table_filter;
+extern const ks_proc_class_t ks_class_table_filter_not;
+extern const ks_proc_class_t ks_class_table_map_values;
+extern const ks_proc_class_t ks_class_to_stream;
+extern const ks_proc_class_t ks_class_aggregate;
+extern const ks_proc_class_t ks_class_table_regroup;
+extern const ks_proc_class_t ks_class_table_aggregate;
 
 typedef struct ks_process_params {
     kstream_processor_t proc;

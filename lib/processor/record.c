@@ -21,6 +21,8 @@ void ks_record_from_msg(kstream_record_t *rec, const ks_msg_t *msg)
     rec->offset = msg->offset;
     rec->arena = NULL;
     rec->flags = 0;
+    rec->old_value = NULL;
+    rec->old_value_len = 0;
 }
 
 kstream_record_t *ks_record_new(ks_arena_t *arena,

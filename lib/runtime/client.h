@@ -79,6 +79,12 @@ typedef struct ks_client_ops {
     /* Join the group and consume these topics. */
     kstream_err_t (*subscribe)(ks_client_t *c, const char *const *topics,
                                size_t ntopics);
+    /* Consume these partitions from these offsets (-1: the beginning)
+     * without joining the group: global tables and restoration. Replaces
+     * any earlier manual assignment; not for a subscribed client
+     * (KSTREAM_ERR_STATE). */
+    kstream_err_t (*assign)(ks_client_t *c, const ks_tp_offset_t *tps,
+                            size_t n);
     /* Up to max records from assigned, unpaused partitions, in offset order
      * per partition. *n = 0 when nothing is available. May raise events. */
     kstream_err_t (*poll)(ks_client_t *c, ks_msg_t *msgs, size_t max,

@@ -106,3 +106,26 @@ kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
         return fail_thread(th, err, message);
     }
 }
+
+kstream_err_t ks_late_record(void *owner, const kstream_ctx_t *ctx,
+                             const kstream_record_t *rec)
+{
+    ks_thread_t *th = owner;
+    ctx->env->counters[KS_CNT_LATE]++;
+    ks_log(&th->log, KS_LOG_DEBUG, "LATE",
+           "'%s': record of %s [%d] offset %lld at %lld is late: %s",
+           ctx->node->name, rec->topic ? rec->topic : "-",
+           (int)rec->partition, (long long)rec->offset,
+           (long long)rec->timestamp,
+           th->late_handler == KS_HANDLER_DLQ ? "dead-lettered" : "dropped");
+    if (th->late_handler != KS_HANDLER_DLQ || !th->cur_msg)
+        return KSTREAM_OK;
+    kstream_err_t err = to_dlq(th, KS_ERRK_PROCESSING, th->cur_msg,
+                               KSTREAM_ERR_INVALID_TIMESTAMP,
+                               ctx->node->name,
+                               "late record: its window closed (past window "
+                               "end + grace)");
+    if (!err)
+        th->m.dlq++;
+    return err;
+}

@@ -2,6 +2,7 @@
  * InternalTopicManager / RepartitionTopics): repartition topics with
  * their partition count, explicit or inherited from the largest upstream
  * source topic. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,40 @@ kstream_err_t ks_internal_topics(const kstream_topology_t *t,
         ks_topic_name(src->topics[0], true, app_id, name, sizeof(name));
         list[k].name = ks_strdup(name);
         list[k].partitions = parts;
+        if (!list[k++].name) {
+            ks_internal_topics_free(list, k);
+            return KSTREAM_ERR_NO_MEMORY;
+        }
+    }
+    /* Changelogs: one partition per task of the store's sub-topology. */
+    ks_internal_topic_t *more = realloc(list, (k + t->stores.len + 1) *
+                                                      sizeof(*list));
+    if (!more) {
+        ks_internal_topics_free(list, k);
+        return KSTREAM_ERR_NO_MEMORY;
+    }
+    list = more;
+    for (size_t i = 0; i < t->stores.len; i++) {
+        const ks_store_def_t *d = t->stores.items[i];
+        if (d->subtopology < 0 || (d->flags & KSTREAM_STORE_LOGGING_DISABLED))
+            continue;
+        const ks_subtopology_t *sub = &t->subs[d->subtopology];
+        int32_t parts = -1;
+        for (size_t j = 0; j < sub->sources.len; j++) {
+            int32_t p = resolve(t, sub->sources.items[j], app_id, pcount,
+                                opaque, 0, errstr, errstr_size);
+            if (p < 0) {
+                ks_internal_topics_free(list, k);
+                return KSTREAM_ERR_UNKNOWN_TOPIC;
+            }
+            if (p > parts)
+                parts = p;
+        }
+        char name[600];
+        snprintf(name, sizeof(name), "%s-%s-changelog", app_id, d->name);
+        list[k].name = ks_strdup(name);
+        list[k].partitions = parts;
+        list[k].changelog = true;
         if (!list[k++].name) {
             ks_internal_topics_free(list, k);
             return KSTREAM_ERR_NO_MEMORY;

@@ -8,6 +8,7 @@
 #include "processor/processor.h"
 #include "runtime/client.h"
 #include "topology/topology.h"
+#include "state/store.h"
 
 /* ---- one input partition of a task (RecordQueue) ----------------------- */
 typedef struct ks_qitem {
@@ -33,6 +34,8 @@ typedef struct ks_task {
     const ks_subtopology_t *sub;
     int32_t partition;
     ks_task_env_t env;
+    size_t nown_stores; /* env.stores[0..nown) are the task's own; the rest
+                           are the app's global stores (not owned) */
     kstream_ctx_t *ctxs; /* one per node, by node->index */
     size_t nctxs;
     ks_rqueue_t **queues;
@@ -82,6 +85,21 @@ typedef struct ks_thread {
     ks_msg_t *batch;
     size_t batch_max;
     ks_metrics_t m;
+    uint64_t counters[KS_CNT__COUNT]; /* of closed tasks */
+    /* State: the app's state directory, RocksDB environment (shared block
+     * cache and write buffers), record cache, default backend, global
+     * stores and the client that feeds them. */
+    char *state_dir;
+    struct ks_rocksdb_env *rocks;
+    size_t rocks_bytes;
+    struct ks_cache *cache;
+    size_t cache_bytes;
+    kstream_store_backend_t default_backend;
+    ks_handler_t late_handler; /* KS_HANDLER_CONTINUE: drop and count */
+    ks_task_store_t *globals;
+    size_t nglobals;
+    ks_client_t *global_client;
+    const ks_msg_t *cur_msg; /* input record being processed */
     bool failed;
     kstream_err_t error_code;
     char error[768];
@@ -117,6 +135,30 @@ ks_rqueue_t *ks_task_add_queue(ks_task_t *task, const char *topic,
 kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
                                   bool *done);
 
+/* Stores (task_stores.c): open the stores of a task's sub-topology
+ * under <state_dir>/<sub>_<partition>/, wrapped with changelog and cache
+ * layers, plus the app's global stores; flush them (caches forward what
+ * they hold); close them. */
+kstream_err_t ks_task_open_stores(ks_task_t *task, ks_thread_t *th,
+                                  char *errstr, size_t errstr_size);
+kstream_err_t ks_task_flush_stores(ks_task_t *task);
+void ks_task_close_stores(ks_task_t *task);
+/* Global stores: open every global store of the topology, and feed them
+ * from their topics through `client` (manually assigned, all partitions,
+ * from the beginning). ks_thread_update_globals polls until caught up. */
+kstream_err_t ks_thread_open_globals(ks_thread_t *th, ks_client_t *client,
+                                     char *errstr, size_t errstr_size);
+kstream_err_t ks_thread_update_globals(ks_thread_t *th);
+void ks_thread_close_globals(ks_thread_t *th);
+/* Make the app's state directory (mkdir -p). */
+int ks_mkdirs(const char *path);
+/* Remove a directory tree (the test driver's temporary state). */
+int ks_rmtree(const char *path);
+
+/* A late record (env.late): dropped and counted, or dead-lettered. */
+kstream_err_t ks_late_record(void *owner, const kstream_ctx_t *ctx,
+                             const kstream_record_t *rec);
+
 /* Error handlers (handlers.c). Returns KSTREAM_OK when the handler
  * skipped or dead-lettered the record, else the error (thread failed). */
 kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
@@ -129,6 +171,7 @@ kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
 typedef struct ks_internal_topic {
     char *name; /* full name */
     int32_t partitions;
+    bool changelog; /* a store's changelog (compacted), else repartition */
 } ks_internal_topic_t;
 
 kstream_err_t ks_internal_topics(const kstream_topology_t *t,

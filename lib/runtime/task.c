@@ -33,6 +33,7 @@ ks_task_t *ks_task_new(const ks_subtopology_t *sub, int32_t partition,
     task->env.log = &th->log;
     task->env.produce = task_produce;
     task->env.owner = th;
+    task->env.late = ks_late_record;
     task->nctxs = sub->nodes.len;
     task->ctxs = calloc(task->nctxs, sizeof(kstream_ctx_t));
     if (!task->env.arena || !task->ctxs) {
@@ -55,6 +56,17 @@ ks_task_t *ks_task_new(const ks_subtopology_t *sub, int32_t partition,
                 ctx->children[c] =
                         &task->ctxs[((ks_node_t *)n->children.items[c])->index];
         }
+    }
+    char errstr[512] = "";
+    *err = ks_task_open_stores(task, th, errstr, sizeof(errstr));
+    if (*err) {
+        ks_log(&th->log, KS_LOG_ERR, "TASK", "task %d_%d: %s", sub->id,
+               (int)partition, errstr[0] ? errstr : kstream_err2str(*err));
+        snprintf(th->error, sizeof(th->error), "task %d_%d: %s", sub->id,
+                 (int)partition, errstr[0] ? errstr : kstream_err2str(*err));
+        task->nctxs = 0;
+        ks_task_free(task);
+        return NULL;
     }
     /* init in node order; a failure closes the ones initialised. */
     for (size_t i = 0; i < task->nctxs; i++) {
@@ -91,6 +103,7 @@ void ks_task_free(ks_task_t *task)
         for (size_t i = 0; i < task->sub->nodes.len; i++)
             free(task->ctxs[i].children);
     free(task->ctxs);
+    ks_task_close_stores(task);
     for (size_t q = 0; q < task->nqueues; q++) {
         free(task->queues[q]->items);
         free(task->queues[q]->topic);
@@ -168,7 +181,9 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     env->fail_kind = KS_FAIL_NONE;
 
     kstream_ctx_t *src = &task->ctxs[q->source->index];
+    th->cur_msg = &item.msg;
     kstream_err_t err = src->node->cls->process(src, &rec);
+    th->cur_msg = NULL;
     ks_arena_reset(env->arena);
     th->m.processed++;
     if (err) {

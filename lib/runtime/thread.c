@@ -40,7 +40,17 @@ ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
             handler_of(conf, "processing.exception.handler");
     th->handler[KS_ERRK_PRODUCTION] =
             handler_of(conf, "default.production.exception.handler");
+    const char *late = ks_conf_str(conf, "late.records.handler");
+    th->late_handler = late && strcmp(late, "dlq") == 0 ? KS_HANDLER_DLQ
+                                                         : KS_HANDLER_CONTINUE;
     const char *dlq = ks_conf_str(conf, "errors.deadletterqueue.topic.name");
+    if (th->late_handler == KS_HANDLER_DLQ && (!dlq || !*dlq)) {
+        ks_errstr(errstr, errstr_size,
+                  "late.records.handler is dlq but "
+                  "errors.deadletterqueue.topic.name is not set");
+        ks_thread_destroy(th);
+        return NULL;
+    }
     for (int k = 0; k < KS_ERRK__COUNT; k++) {
         if (th->handler[k] == KS_HANDLER_DLQ && (!dlq || !*dlq)) {
             ks_errstr(errstr, errstr_size,
@@ -51,13 +61,26 @@ ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
         }
     }
     th->app_id = ks_strdup(app_id);
+    const char *sd = ks_conf_str(conf, "state.dir");
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/%s", sd ? sd : "/tmp/kstream", app_id);
+    th->state_dir = ks_strdup(dir);
+    th->rocks_bytes = (size_t)ks_conf_int(conf, "rocksdb.memory.bytes");
+    th->cache_bytes = (size_t)ks_conf_int(conf, "cache.max.bytes.buffering");
+    if (th->cache_bytes > 0 && !(th->cache = ks_cache_new(th->cache_bytes)))
+        goto oom;
+    const char *dsl = ks_conf_str(conf, "default.dsl.store");
+    th->default_backend = dsl && strcmp(dsl, "in_memory") == 0
+                                  ? KSTREAM_STORE_MEMORY
+                                  : KSTREAM_STORE_ROCKSDB;
     th->dlq_topic = dlq ? ks_strdup(dlq) : NULL;
     th->sources = ks_map_new();
     th->routes = ks_map_new();
     th->batch_max = 512;
     th->batch = calloc(th->batch_max, sizeof(ks_msg_t));
     th->last_commit = now(now_opaque);
-    if (!th->app_id || !th->sources || !th->routes || !th->batch)
+    if (!th->app_id || !th->state_dir || !th->sources || !th->routes ||
+        !th->batch)
         goto oom;
     char name[512];
     for (size_t s = 0; s < topo->nsubs; s++) {
@@ -193,6 +216,8 @@ static void close_task(ks_thread_t *th, size_t idx)
         }
     }
     th->m.punctuations += task->env.punctuations;
+    for (int c = 0; c < KS_CNT__COUNT; c++)
+        th->counters[c] += task->env.counters[c];
     ks_task_free(task);
     th->tasks.items[idx] = th->tasks.items[--th->tasks.len];
 }
@@ -290,8 +315,11 @@ kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
     if (th->failed)
         return KSTREAM_ERR_FAILED;
     size_t n = 0;
-    kstream_err_t err = th->client->ops->poll(th->client, th->batch,
-                                              th->batch_max, &n, timeout_ms);
+    kstream_err_t err = ks_thread_update_globals(th);
+    if (err)
+        return err;
+    err = th->client->ops->poll(th->client, th->batch, th->batch_max, &n,
+                                timeout_ms);
     if (th->failed)
         return th->error_code;
     if (err)
@@ -353,6 +381,22 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
     if (!th->client)
         return KSTREAM_OK;
     th->last_commit = th->now(th->now_opaque);
+    /* Caches first: what they write down is forwarded downstream and
+     * logged to changelogs before the producer is flushed. */
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        kstream_err_t ferr = ks_task_flush_stores(task);
+        ks_arena_reset(task->env.arena);
+        if (ferr) {
+            ferr = ks_handle_record_error(
+                    th, KS_ERRK_PROCESSING, NULL, ferr,
+                    task->env.fail_node ? task->env.fail_node->name
+                                        : "store flush",
+                    task->env.fail_detail);
+            if (ferr)
+                return ferr;
+        }
+    }
     kstream_err_t err = th->client->ops->flush(th->client, 30000);
     if (err)
         return err;
@@ -396,6 +440,12 @@ void ks_thread_destroy(ks_thread_t *th)
     while (th->tasks.len)
         close_task(th, th->tasks.len - 1);
     ks_vec_free(&th->tasks);
+    ks_thread_close_globals(th);
+    if (th->cache)
+        ks_cache_destroy(th->cache);
+    if (th->rocks)
+        ks_rocksdb_env_destroy(th->rocks);
+    free(th->state_dir);
     if (th->client)
         th->client->ops->destroy(th->client);
     if (th->routes) {

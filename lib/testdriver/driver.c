@@ -24,6 +24,7 @@ struct kstream_test_driver_s {
     kstream_err_t failed; /* sticky failure, or KSTREAM_OK */
     char last_error[768];
     ks_map_t *cursors; /* topic -> size_t* next index to read */
+    char *state_dir;   /* temporary, removed at destroy */
     kstream_record_t out;
 };
 
@@ -75,6 +76,35 @@ kstream_test_driver_t *kstream_test_driver_new(kstream_topology_t *topology,
         kstream_test_driver_destroy(drv);
         return NULL;
     }
+    /* Each driver gets its own state directory, removed at destroy. */
+    const char *sd = ks_conf_str(c, "state.dir");
+    char tmpl[1024];
+    snprintf(tmpl, sizeof(tmpl), "%s", sd ? sd : "/tmp/kstream");
+    if (ks_mkdirs(tmpl) != 0) {
+        ks_errstr(errstr, errstr_size, "cannot create state.dir '%s'", tmpl);
+        drv->topo = NULL;
+        kstream_conf_destroy(own);
+        kstream_test_driver_destroy(drv);
+        return NULL;
+    }
+    snprintf(tmpl, sizeof(tmpl), "%s/%s-XXXXXX", sd ? sd : "/tmp/kstream",
+             drv->app_id);
+    if (!mkdtemp(tmpl) || !(drv->state_dir = ks_strdup(tmpl))) {
+        ks_errstr(errstr, errstr_size, "cannot create a state directory in "
+                                       "'%s'", sd ? sd : "/tmp/kstream");
+        drv->topo = NULL;
+        kstream_conf_destroy(own);
+        kstream_test_driver_destroy(drv);
+        return NULL;
+    }
+    free(drv->th->state_dir);
+    drv->th->state_dir = ks_strdup(drv->state_dir);
+    if (!drv->th->state_dir) {
+        drv->topo = NULL;
+        kstream_conf_destroy(own);
+        kstream_test_driver_destroy(drv);
+        return NULL;
+    }
     drv->conf = conf ? conf : own;
     return drv;
 oom:
@@ -101,6 +131,10 @@ void kstream_test_driver_destroy(kstream_test_driver_t *drv)
         ks_map_destroy(drv->cursors);
     }
     ks_sim_destroy(drv->sim);
+    if (drv->state_dir) {
+        ks_rmtree(drv->state_dir);
+        free(drv->state_dir);
+    }
     kstream_topology_destroy(drv->topo);
     kstream_conf_destroy(drv->conf);
     free(drv->app_id);
@@ -157,6 +191,13 @@ static kstream_err_t start(kstream_test_driver_t *drv)
                                  "could not create topic '%s'",
                                  n->topics[k]);
     }
+    for (size_t i = 0; i < t->stores.len; i++) {
+        const ks_store_def_t *d = t->stores.items[i];
+        if (d->global_topic && ks_sim_partitions(drv->sim, d->global_topic) < 0 &&
+            ks_sim_create_topic(drv->sim, d->global_topic, 1))
+            return set_error(drv, KSTREAM_ERR_NO_MEMORY,
+                             "could not create topic '%s'", d->global_topic);
+    }
     ks_internal_topic_t *its = NULL;
     size_t nits = 0;
     kstream_err_t err = ks_internal_topics(t, drv->app_id, sim_pcount,
@@ -179,6 +220,15 @@ static kstream_err_t start(kstream_test_driver_t *drv)
     ks_internal_topics_free(its, nits);
     if (err)
         return err;
+    ks_client_t *gclient = ks_sim_client_new(drv->sim, NULL, NULL);
+    if (!gclient)
+        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "out of memory");
+    err = ks_thread_open_globals(drv->th, gclient, drv->last_error,
+                                 sizeof(drv->last_error));
+    if (err) {
+        drv->failed = err;
+        return err;
+    }
     ks_client_events_t ev = ks_thread_events(drv->th);
     ks_client_t *client = ks_sim_client_new(drv->sim, drv->app_id, &ev);
     if (!client)
@@ -341,15 +391,23 @@ kstream_err_t kstream_test_driver_metric(const kstream_test_driver_t *drv,
     const ks_thread_t *th = drv->th;
     const ks_metrics_t *m = &th->m;
     uint64_t punct = m->punctuations;
-    for (size_t i = 0; i < th->tasks.len; i++)
-        punct += ((ks_task_t *)th->tasks.items[i])->env.punctuations;
+    uint64_t cnt[KS_CNT__COUNT];
+    memcpy(cnt, th->counters, sizeof(cnt));
+    for (size_t i = 0; i < th->tasks.len; i++) {
+        const ks_task_t *task = th->tasks.items[i];
+        punct += task->env.punctuations;
+        for (int c = 0; c < KS_CNT__COUNT; c++)
+            cnt[c] += task->env.counters[c];
+    }
     struct {
         const char *name;
         uint64_t v;
     } rows[] = {
             {"records-processed", m->processed},
             {"records-produced", m->produced},
-            {"records-dropped", m->dropped},
+            {"records-dropped", m->dropped + cnt[KS_CNT_DROPPED]},
+            {"late-records-dropped", cnt[KS_CNT_LATE]},
+            {"duplicates-dropped", cnt[KS_CNT_DUPLICATE]},
             {"dlq-records", m->dlq},
             {"process-errors", m->errors[KS_ERRK_PROCESSING]},
             {"deserialization-errors", m->errors[KS_ERRK_DESERIALIZATION]},
@@ -369,4 +427,65 @@ kstream_err_t kstream_test_driver_metric(const kstream_test_driver_t *drv,
 const char *kstream_test_driver_last_error(const kstream_test_driver_t *drv)
 {
     return drv ? drv->last_error : "";
+}
+
+kstream_store_t *kstream_test_driver_store(kstream_test_driver_t *drv,
+                                           const char *name,
+                                           int32_t partition)
+{
+    if (!drv || !name || start(drv) != KSTREAM_OK)
+        return NULL;
+    const ks_store_def_t *d = ks_topology_store(drv->topo, name);
+    if (!d)
+        return NULL;
+    const ks_thread_t *th = drv->th;
+    if (d->global_topic) {
+        for (size_t g = 0; g < th->nglobals; g++)
+            if (th->globals[g].def == d)
+                return th->globals[g].ps;
+        return NULL;
+    }
+    for (size_t i = 0; i < th->tasks.len; i++) {
+        const ks_task_t *task = th->tasks.items[i];
+        if (task->sub->id != d->subtopology || task->partition != partition)
+            continue;
+        for (size_t k = 0; k < task->nown_stores; k++)
+            if (task->env.stores[k].def == d)
+                return task->env.stores[k].ps;
+    }
+    return NULL;
+}
+
+kstream_err_t kstream_test_driver_store_get(kstream_test_driver_t *drv,
+                                            const char *name, const void *key,
+                                            size_t klen,
+                                            kstream_bytes_t *value)
+{
+    if (!drv || !name || !key || !value)
+        return KSTREAM_ERR_INVALID_ARG;
+    kstream_err_t err = start(drv);
+    if (err)
+        return err;
+    const ks_store_def_t *d = ks_topology_store(drv->topo, name);
+    if (!d)
+        return set_error(drv, KSTREAM_ERR_UNKNOWN_NAME, "no store '%s'",
+                         name);
+    if (d->type != KSTREAM_STORE_KEY_VALUE)
+        return set_error(drv, KSTREAM_ERR_INVALID_ARG,
+                         "store '%s' is not a key-value store", name);
+    if (d->global_topic)
+        return kstream_store_get(kstream_test_driver_store(drv, name, 0), key,
+                                 klen, value);
+    const ks_thread_t *th = drv->th;
+    for (size_t i = 0; i < th->tasks.len; i++) {
+        const ks_task_t *task = th->tasks.items[i];
+        for (size_t k = 0; k < task->nown_stores; k++) {
+            if (task->env.stores[k].def != d)
+                continue;
+            err = kstream_store_get(task->env.stores[k].ps, key, klen, value);
+            if (err != KSTREAM_ERR_NOT_FOUND)
+                return err;
+        }
+    }
+    return KSTREAM_ERR_NOT_FOUND;
 }

@@ -269,6 +269,32 @@ static kstream_err_t sim_subscribe(ks_client_t *base,
     return KSTREAM_OK;
 }
 
+static kstream_err_t sim_assign(ks_client_t *base, const ks_tp_offset_t *tps,
+                                size_t n) {
+    sim_client_t *c = (sim_client_t *)base;
+    if (n && !tps)
+        return KSTREAM_ERR_INVALID_ARG;
+    if (c->member)
+        return KSTREAM_ERR_STATE;
+    c->owned.n = 0;
+    c->cursor = 0;
+    for (size_t i = 0; i < n; i++) {
+        ks_sim_topic_t *t = tps[i].topic ? ks_sim_topic_find(c->sim,
+                                                             tps[i].topic)
+                                         : NULL;
+        if (!t)
+            return KSTREAM_ERR_UNKNOWN_TOPIC;
+        if (tps[i].partition < 0 ||
+            tps[i].partition >= ks_sim_topic_partitions(t))
+            return KSTREAM_ERR_UNKNOWN_PARTITION;
+        if (sim_tps_push(&c->owned, t, tps[i].partition) != 0)
+            return KSTREAM_ERR_NO_MEMORY;
+        c->owned.v[c->owned.n - 1].position =
+                tps[i].offset < 0 ? 0 : tps[i].offset;
+    }
+    return KSTREAM_OK;
+}
+
 static kstream_err_t sim_poll(ks_client_t *base, ks_msg_t *msgs, size_t max,
                               size_t *n, int timeout_ms) {
     sim_client_t *c = (sim_client_t *)base;
@@ -434,6 +460,7 @@ static void sim_destroy(ks_client_t *base) {
 static const ks_client_ops_t sim_ops = {
         .name = "sim",
         .subscribe = sim_subscribe,
+        .assign = sim_assign,
         .poll = sim_poll,
         .release = sim_release,
         .pause = sim_pause,

@@ -54,13 +54,17 @@ static int check_nodes(ks_graph_t *g, char *errstr, size_t errstr_size)
                       n->cls->kind, n->name);
             return KSTREAM_ERR_MISSING_NAME;
         }
-        /* No store kinds exist yet in this topology: every store a
-         * processor names is unknown. */
-        if (n->nstores > 0) {
-            ks_errstr(errstr, errstr_size,
-                      "%s '%s' uses unknown store '%s'", n->cls->kind,
-                      n->name, n->stores[0]);
-            return KSTREAM_ERR_UNKNOWN_NAME;
+        for (size_t k = 0; k < n->nstores; k++) {
+            bool known = false;
+            for (size_t j = 0; j < g->stores.len && !known; j++)
+                known = strcmp(((ks_store_def_t *)g->stores.items[j])->name,
+                               n->stores[k]) == 0;
+            if (!known) {
+                ks_errstr(errstr, errstr_size,
+                          "%s '%s' uses unknown store '%s'", n->cls->kind,
+                          n->name, n->stores[k]);
+                return KSTREAM_ERR_UNKNOWN_NAME;
+            }
         }
     }
     /* A topic may be read by one source only. */
@@ -227,6 +231,25 @@ static int split_subtopologies(kstream_topology_t *t)
                 parent[a < b ? b : a] = a < b ? a : b;
         }
     }
+    /* Processors sharing a (non-global) store share a sub-topology. */
+    for (size_t i = 0; i < n; i++) {
+        ks_node_t *a = t->nodes.items[i];
+        for (size_t k = 0; k < a->nstores; k++) {
+            const ks_store_def_t *d = ks_topology_store(t, a->stores[k]);
+            if (!d || d->global_topic)
+                continue;
+            for (size_t j = i + 1; j < n; j++) {
+                ks_node_t *b = t->nodes.items[j];
+                for (size_t m = 0; m < b->nstores; m++) {
+                    if (strcmp(b->stores[m], a->stores[k]) != 0)
+                        continue;
+                    size_t ra = uf_find(parent, i), rb = uf_find(parent, j);
+                    if (ra != rb)
+                        parent[ra < rb ? rb : ra] = ra < rb ? ra : rb;
+                }
+            }
+        }
+    }
     /* Number components in order of their first node. */
     size_t nsubs = 0;
     for (size_t i = 0; i < n; i++) {
@@ -253,6 +276,12 @@ static int split_subtopologies(kstream_topology_t *t)
                 goto out;
             if (pass == 0 && ks_vec_push(&sub->sources, nd))
                 goto out;
+            for (size_t k = 0; k < nd->nstores; k++) {
+                ks_store_def_t *d = (ks_store_def_t *)ks_topology_store(
+                        t, nd->stores[k]);
+                if (d && !d->global_topic)
+                    d->subtopology = sub->id;
+            }
         }
     }
     rc = KSTREAM_OK;
@@ -288,6 +317,8 @@ kstream_topology_t *ks_graph_build(ks_graph_t *g, char *errstr,
     }
     t->nodes = g->nodes;
     memset(&g->nodes, 0, sizeof(g->nodes));
+    t->stores = g->stores;
+    memset(&g->stores, 0, sizeof(g->stores));
     if (split_subtopologies(t)) {
         ks_errstr(errstr, errstr_size, "out of memory building topology");
         kstream_topology_destroy(t);
@@ -308,5 +339,8 @@ void kstream_topology_destroy(kstream_topology_t *t)
     for (size_t i = 0; i < t->nodes.len; i++)
         ks_node_free(t->nodes.items[i]);
     ks_vec_free(&t->nodes);
+    for (size_t i = 0; i < t->stores.len; i++)
+        ks_store_def_free(t->stores.items[i]);
+    ks_vec_free(&t->stores);
     free(t);
 }

@@ -78,6 +78,61 @@ void ks_graph_free(ks_graph_t *g)
     for (size_t i = 0; i < g->nodes.len; i++)
         ks_node_free(g->nodes.items[i]);
     ks_vec_free(&g->nodes);
+    for (size_t i = 0; i < g->stores.len; i++)
+        ks_store_def_free(g->stores.items[i]);
+    ks_vec_free(&g->stores);
+}
+
+int ks_node_add_store(ks_node_t *n, const char *name)
+{
+    char **v = realloc(n->stores, (n->nstores + 1) * sizeof(char *));
+    if (!v)
+        return -1;
+    n->stores = v;
+    if (!(v[n->nstores] = ks_strdup(name)))
+        return -1;
+    n->nstores++;
+    return 0;
+}
+
+ks_store_def_t *ks_graph_add_store(ks_graph_t *g, const char *name,
+                                   kstream_store_type_t type, bool *dup)
+{
+    *dup = false;
+    for (size_t i = 0; i < g->stores.len; i++) {
+        if (strcmp(((ks_store_def_t *)g->stores.items[i])->name, name) == 0) {
+            *dup = true;
+            return NULL;
+        }
+    }
+    ks_store_def_t *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->type = type;
+    d->subtopology = -1;
+    if (!(d->name = ks_strdup(name)) || ks_vec_push(&g->stores, d)) {
+        ks_store_def_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+const ks_store_def_t *ks_topology_store(const kstream_topology_t *t,
+                                        const char *name)
+{
+    for (size_t i = 0; i < t->stores.len; i++)
+        if (strcmp(((ks_store_def_t *)t->stores.items[i])->name, name) == 0)
+            return t->stores.items[i];
+    return NULL;
+}
+
+void ks_store_def_free(ks_store_def_t *d)
+{
+    if (!d)
+        return;
+    free(d->name);
+    free(d->global_topic);
+    free(d);
 }
 
 const char *ks_topic_name(const char *topic, bool internal,

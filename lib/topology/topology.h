@@ -50,10 +50,25 @@ typedef struct ks_node {
     int index;       /* position within its sub-topology, after build */
 } ks_node_t;
 
+/* A state store of the topology. Processors name the stores they use;
+ * every processor using a store lands in the same sub-topology. */
+typedef struct ks_store_def {
+    char *name;
+    kstream_store_type_t type;
+    kstream_store_backend_t backend;
+    int flags;           /* KSTREAM_STORE_LOGGING_DISABLED|CACHING_ENABLED */
+    int64_t retention;   /* window/session stores */
+    int64_t window_size; /* window stores */
+    bool timestamped;    /* DSL stores: values carry a timestamp prefix */
+    char *global_topic;  /* global tables: the topic that feeds it */
+    int subtopology;     /* after build; -1: global or unused */
+} ks_store_def_t;
+
 /* A graph under construction (owned by the builder). */
 typedef struct ks_graph {
-    ks_vec_t nodes; /* ks_node_t*, creation order */
-    int serial;     /* Kafka-style name counter */
+    ks_vec_t nodes;  /* ks_node_t*, creation order */
+    ks_vec_t stores; /* ks_store_def_t* */
+    int serial;      /* Kafka-style name counter */
 } ks_graph_t;
 
 typedef struct ks_subtopology {
@@ -63,7 +78,8 @@ typedef struct ks_subtopology {
 } ks_subtopology_t;
 
 struct kstream_topology_s {
-    ks_vec_t nodes; /* ks_node_t*, owned */
+    ks_vec_t nodes;  /* ks_node_t*, owned */
+    ks_vec_t stores; /* ks_store_def_t*, owned */
     ks_subtopology_t *subs;
     size_t nsubs;
 };
@@ -74,6 +90,15 @@ ks_node_t *ks_graph_add(ks_graph_t *g, ks_node_type_t type,
                         const ks_proc_class_t *cls, void *params,
                         const char *kind_upper, const char *name);
 int ks_node_add_parent(ks_node_t *n, const char *parent_name);
+/* Let n use the store called name (copied). */
+int ks_node_add_store(ks_node_t *n, const char *name);
+/* Add a store definition; NULL when the name is taken (*dup set) or on
+ * oom. */
+ks_store_def_t *ks_graph_add_store(ks_graph_t *g, const char *name,
+                                   kstream_store_type_t type, bool *dup);
+const ks_store_def_t *ks_topology_store(const kstream_topology_t *t,
+                                        const char *name);
+void ks_store_def_free(ks_store_def_t *d);
 void ks_node_free(ks_node_t *n);
 void ks_graph_free(ks_graph_t *g);
 

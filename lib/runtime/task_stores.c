@@ -1,0 +1,354 @@
+/* task_stores.c - the state stores of tasks and the app's global stores
+ * (Kafka Streams' ProcessorStateManager store registration and
+ * GlobalStateManager). A store stack is bottom (RocksDB under
+ * <state_dir>/<sub>_<partition>/<store>, or memory), segmented for window
+ * and session stores, then the changelogging layer (unless disabled),
+ * then the caching layer (when enabled and cache.max.bytes.buffering >
+ * 0), under the public handle. */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "runtime/runtime.h"
+
+int ks_mkdirs(const char *path)
+{
+    char buf[1024];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof(buf))
+        return -1;
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int ks_rmtree(const char *path)
+{
+    return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Segments of window/session stores: one bottom store each. */
+typedef struct seg_ctx {
+    ks_thread_t *th;
+    char dir[900]; /* RocksDB: the store's directory; "" for memory */
+} seg_ctx_t;
+
+static ks_store_t *open_bottom(ks_thread_t *th, const char *dir,
+                               char *errstr, size_t errstr_size)
+{
+    if (!dir || !*dir)
+        return ks_kv_mem_new();
+    if (!th->rocks) {
+        th->rocks = ks_rocksdb_env_new(th->rocks_bytes, errstr, errstr_size);
+        if (!th->rocks)
+            return NULL;
+    }
+    if (ks_mkdirs(dir) != 0) {
+        ks_errstr(errstr, errstr_size, "cannot create directory '%s': %s",
+                  dir, strerror(errno));
+        return NULL;
+    }
+    return ks_kv_rocksdb_open(th->rocks, dir, errstr, errstr_size);
+}
+
+static ks_store_t *seg_open(void *opaque, const char *segment, char *errstr,
+                            size_t errstr_size)
+{
+    seg_ctx_t *sc = opaque;
+    char dir[1024];
+    if (!sc->dir[0])
+        return ks_kv_mem_new();
+    snprintf(dir, sizeof(dir), "%s/%s", sc->dir, segment);
+    return open_bottom(sc->th, dir, errstr, errstr_size);
+}
+
+static void seg_drop(void *opaque, const char *segment)
+{
+    seg_ctx_t *sc = opaque;
+    char dir[1024];
+    if (!sc->dir[0])
+        return;
+    snprintf(dir, sizeof(dir), "%s/%s", sc->dir, segment);
+    ks_rmtree(dir);
+}
+
+/* The stack of one store. dir NULL or "": memory. */
+static ks_store_t *open_stack(ks_thread_t *th, const ks_store_def_t *def,
+                              const char *dir, int32_t partition,
+                              ks_task_env_t *env, ks_task_store_t *slot,
+                              char *errstr, size_t errstr_size)
+{
+    ks_store_t *s;
+    if (def->type == KSTREAM_STORE_KEY_VALUE) {
+        s = open_bottom(th, dir, errstr, errstr_size);
+    } else {
+        seg_ctx_t *sc = calloc(1, sizeof(*sc));
+        if (!sc)
+            return NULL;
+        sc->th = th;
+        snprintf(sc->dir, sizeof(sc->dir), "%s", dir ? dir : "");
+        int64_t interval = def->retention / 2;
+        if (interval < 60000)
+            interval = 60000;
+        s = ks_segmented_new(seg_open, seg_drop, sc, free, def->retention,
+                             interval,
+                             def->type == KSTREAM_STORE_WINDOW ? ks_wkey_time
+                                                               : ks_skey_time);
+        if (!s)
+            free(sc);
+    }
+    if (!s) {
+        if (errstr && !*errstr)
+            ks_errstr(errstr, errstr_size, "cannot open store '%s'",
+                      def->name);
+        return NULL;
+    }
+    if (!(def->flags & KSTREAM_STORE_LOGGING_DISABLED)) {
+        char topic[600];
+        snprintf(topic, sizeof(topic), "%s-%s-changelog", th->app_id,
+                 def->name);
+        ks_store_t *c = ks_changelog_wrap(s, topic, partition,
+                                          (ks_produce_fn *)env->produce,
+                                          env->owner, &env->cur_ts);
+        if (!c) {
+            s->ops->close(s);
+            return NULL;
+        }
+        s = c;
+    }
+    if ((def->flags & KSTREAM_STORE_CACHING_ENABLED) && th->cache_bytes > 0) {
+        ks_store_t *c = ks_cache_wrap(s, th->cache, ks_store_cache_flushed,
+                                      slot);
+        if (!c) {
+            s->ops->close(s);
+            return NULL;
+        }
+        ks_cache_set_time(c, &env->cur_ts);
+        slot->cached = true;
+        s = c;
+    }
+    return s;
+}
+
+static kstream_store_backend_t backend_of(const ks_thread_t *th,
+                                          const ks_store_def_t *def)
+{
+    return def->backend == KSTREAM_STORE_DEFAULT ? th->default_backend
+                                                 : def->backend;
+}
+
+kstream_err_t ks_task_open_stores(ks_task_t *task, ks_thread_t *th,
+                                  char *errstr, size_t errstr_size)
+{
+    const kstream_topology_t *t = th->topo;
+    size_t n = 0;
+    for (size_t i = 0; i < t->stores.len; i++)
+        if (((ks_store_def_t *)t->stores.items[i])->subtopology ==
+            task->sub->id)
+            n++;
+    task->env.stores = calloc(n + th->nglobals + 1, sizeof(ks_task_store_t));
+    if (!task->env.stores)
+        return KSTREAM_ERR_NO_MEMORY;
+    for (size_t i = 0; i < t->stores.len; i++) {
+        const ks_store_def_t *def = t->stores.items[i];
+        if (def->subtopology != task->sub->id)
+            continue;
+        ks_task_store_t *slot = &task->env.stores[task->nown_stores];
+        slot->def = def;
+        char dir[900] = "";
+        if (backend_of(th, def) == KSTREAM_STORE_ROCKSDB)
+            snprintf(dir, sizeof(dir), "%s/%d_%d/%s", th->state_dir,
+                     task->sub->id, (int)task->partition, def->name);
+        ks_store_t *top = open_stack(th, def, dir, task->partition,
+                                     &task->env, slot, errstr, errstr_size);
+        kstream_store_t *ps =
+                top ? ks_pstore_new(top, def->name, def->type,
+                                    def->timestamped, false, def->window_size,
+                                    &task->env.cur_ts, &th->log)
+                    : NULL;
+        if (!ps) {
+            if (top)
+                top->ops->close(top);
+            if (errstr && !*errstr)
+                ks_errstr(errstr, errstr_size, "out of memory");
+            return KSTREAM_ERR_STORE;
+        }
+        slot->ps = ps;
+        task->nown_stores++;
+        task->env.nstores = task->nown_stores;
+    }
+    for (size_t g = 0; g < th->nglobals; g++)
+        task->env.stores[task->env.nstores++] = th->globals[g];
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_task_flush_stores(ks_task_t *task)
+{
+    for (size_t i = 0; i < task->nown_stores; i++) {
+        ks_store_t *top = ks_pstore_stack(task->env.stores[i].ps);
+        task->env.fail_node = NULL;
+        kstream_err_t err = top->ops->flush(top);
+        if (err)
+            return err;
+    }
+    return KSTREAM_OK;
+}
+
+void ks_task_close_stores(ks_task_t *task)
+{
+    for (size_t i = 0; i < task->nown_stores; i++)
+        ks_pstore_close(task->env.stores[i].ps);
+    free(task->env.stores);
+    task->env.stores = NULL;
+    task->env.nstores = task->nown_stores = 0;
+}
+
+/* ---- global stores ------------------------------------------------------------ */
+static kstream_err_t global_produce(void *owner, const ks_out_t *out)
+{
+    (void)owner;
+    (void)out;
+    return KSTREAM_ERR_STATE; /* global stores have no changelog */
+}
+
+kstream_err_t ks_thread_open_globals(ks_thread_t *th, ks_client_t *client,
+                                     char *errstr, size_t errstr_size)
+{
+    const kstream_topology_t *t = th->topo;
+    size_t n = 0;
+    for (size_t i = 0; i < t->stores.len; i++)
+        if (((ks_store_def_t *)t->stores.items[i])->global_topic)
+            n++;
+    th->global_client = client;
+    if (n == 0)
+        return KSTREAM_OK;
+    th->globals = calloc(n, sizeof(ks_task_store_t));
+    if (!th->globals)
+        return KSTREAM_ERR_NO_MEMORY;
+    ks_tp_offset_t *tps = NULL;
+    size_t ntps = 0;
+    for (size_t i = 0; i < t->stores.len; i++) {
+        const ks_store_def_t *def = t->stores.items[i];
+        if (!def->global_topic)
+            continue;
+        ks_task_store_t *slot = &th->globals[th->nglobals];
+        slot->def = def;
+        char dir[900] = "";
+        if (backend_of(th, def) == KSTREAM_STORE_ROCKSDB)
+            snprintf(dir, sizeof(dir), "%s/global/%s", th->state_dir,
+                     def->name);
+        ks_task_env_t env = {.produce = global_produce};
+        ks_store_t *top = open_stack(th, def, dir, 0, &env, slot, errstr,
+                                     errstr_size);
+        kstream_store_t *ps = top ? ks_pstore_new(top, def->name, def->type,
+                                                  true, true, 0, NULL,
+                                                  &th->log)
+                                  : NULL;
+        if (!ps) {
+            if (top)
+                top->ops->close(top);
+            free(tps);
+            return KSTREAM_ERR_STORE;
+        }
+        slot->ps = ps;
+        th->nglobals++;
+        int32_t parts = 0;
+        kstream_err_t err = client->ops->partition_count(
+                client, def->global_topic, &parts);
+        if (err) {
+            ks_errstr(errstr, errstr_size,
+                      "global table '%s': topic '%s': %s", def->name,
+                      def->global_topic, kstream_err2str(err));
+            free(tps);
+            return err;
+        }
+        ks_tp_offset_t *v = realloc(tps, (ntps + (size_t)parts) * sizeof(*v));
+        if (!v) {
+            free(tps);
+            return KSTREAM_ERR_NO_MEMORY;
+        }
+        tps = v;
+        for (int32_t p = 0; p < parts; p++)
+            tps[ntps++] = (ks_tp_offset_t){def->global_topic, p, -1};
+    }
+    kstream_err_t err = client->ops->assign(client, tps, ntps);
+    free(tps);
+    return err;
+}
+
+kstream_err_t ks_thread_update_globals(ks_thread_t *th)
+{
+    if (!th->nglobals)
+        return KSTREAM_OK;
+    for (;;) {
+        size_t n = 0;
+        kstream_err_t err = th->global_client->ops->poll(
+                th->global_client, th->batch, th->batch_max, &n, 0);
+        if (err)
+            return err;
+        if (n == 0)
+            return KSTREAM_OK;
+        for (size_t i = 0; i < n; i++) {
+            const ks_msg_t *m = &th->batch[i];
+            ks_task_store_t *slot = NULL;
+            for (size_t g = 0; g < th->nglobals && !slot; g++)
+                if (strcmp(th->globals[g].def->global_topic, m->topic) == 0)
+                    slot = &th->globals[g];
+            if (!slot || !m->key) {
+                th->m.dropped += slot ? 1 : 0;
+                continue;
+            }
+            ks_store_t *top = ks_pstore_stack(slot->ps);
+            if (m->value) {
+                uint8_t stackbuf[512];
+                size_t len = m->value_len + 8;
+                uint8_t *tv = len <= sizeof(stackbuf) ? stackbuf
+                                                      : malloc(len);
+                if (!tv)
+                    return KSTREAM_ERR_NO_MEMORY;
+                ks_put_be64(tv, m->timestamp);
+                memcpy(tv + 8, m->value, m->value_len);
+                err = top->ops->put(top, m->key, m->key_len, tv, len);
+                if (tv != stackbuf)
+                    free(tv);
+            } else {
+                err = top->ops->put(top, m->key, m->key_len, NULL, 0);
+            }
+            if (err)
+                return err;
+        }
+        th->global_client->ops->release(th->global_client, th->batch, n);
+    }
+}
+
+void ks_thread_close_globals(ks_thread_t *th)
+{
+    for (size_t g = 0; g < th->nglobals; g++)
+        ks_pstore_close(th->globals[g].ps);
+    free(th->globals);
+    th->globals = NULL;
+    th->nglobals = 0;
+    if (th->global_client)
+        th->global_client->ops->destroy(th->global_client);
+    th->global_client = NULL;
+}

@@ -1,0 +1,231 @@
+/* store.h - the state store interface of lib/state (Kafka Streams'
+ * KeyValueStore / StateStore) and its implementations. A store is a stack
+ * of layers, each a vtable with an `inner` pointer (metered(cache(
+ * changelog(kv_rocksdb|kv_mem)))): a layer implements what it changes and
+ * passes the rest down. Stores belong to one task, so to one thread: no
+ * locks. Nothing here knows whether Kafka is behind the changelog layer.
+ *
+ * Keys and values are byte strings; keys are ordered by memcmp over the
+ * common length, then shorter first (RocksDB's bytewise order). Ranges are
+ * inclusive at both ends; a NULL bound is open. */
+#ifndef KS_STORE_H
+#define KS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kstream.h"
+#include "core/core.h"
+
+struct ks_out; /* runtime/client.h */
+
+typedef struct ks_store ks_store_t;
+typedef struct ks_iter ks_iter_t;
+
+typedef struct ks_iter_ops {
+    /* Next entry in key order: KSTREAM_OK, or KSTREAM_ERR_EMPTY at the
+     * end. key/value are borrowed until the next call on the iterator. */
+    kstream_err_t (*next)(ks_iter_t *it, kstream_bytes_t *key,
+                          kstream_bytes_t *value);
+    void (*close)(ks_iter_t *it); /* frees it */
+} ks_iter_ops_t;
+
+struct ks_iter {
+    const ks_iter_ops_t *ops;
+};
+
+typedef struct ks_store_ops {
+    const char *kind; /* "rocksdb", "memory", "cache", "changelog", ... */
+    /* value borrowed until the next call on the store.
+     * KSTREAM_ERR_NOT_FOUND when absent. */
+    kstream_err_t (*get)(ks_store_t *s, const void *key, size_t klen,
+                         kstream_bytes_t *value);
+    /* value NULL: delete. Copies key and value. */
+    kstream_err_t (*put)(ks_store_t *s, const void *key, size_t klen,
+                         const void *value, size_t vlen);
+    kstream_err_t (*range)(ks_store_t *s, const void *from, size_t flen,
+                           const void *to, size_t tlen, ks_iter_t **it);
+    kstream_err_t (*prefix)(ks_store_t *s, const void *prefix, size_t plen,
+                            ks_iter_t **it);
+    uint64_t (*approximate_count)(ks_store_t *s);
+    /* Make everything written durable in this layer (and below). */
+    kstream_err_t (*flush)(ks_store_t *s);
+    /* Close and free this layer and every layer below. */
+    void (*close)(ks_store_t *s);
+    /* Optional: stream time moved to t (segmented stores drop expired
+     * segments). Wrappers pass it down; NULL means "pass to inner". */
+    void (*observe_time)(ks_store_t *s, int64_t t);
+} ks_store_ops_t;
+
+struct ks_store {
+    const ks_store_ops_t *ops;
+    ks_store_t *inner; /* NULL for the bottom layer */
+};
+
+/* Generic helpers over any layer (store.c). put_if_absent and delete are
+ * get + put; all is an unbounded range. */
+kstream_err_t ks_store_put_if_absent(ks_store_t *s, const void *key,
+                                     size_t klen, const void *value,
+                                     size_t vlen, kstream_bytes_t *existing);
+kstream_err_t ks_store_all(ks_store_t *s, ks_iter_t **it);
+/* Byte order used by every store. */
+int ks_key_cmp(const void *a, size_t alen, const void *b, size_t blen);
+
+/* ---- bottom layers ------------------------------------------------------ */
+ks_store_t *ks_kv_mem_new(void);
+
+/* One RocksDB environment per app: a block cache and a write-buffer budget
+ * shared by every RocksDB store of the app, bounded by memory_bytes
+ * ("rocksdb.memory.bytes"). */
+typedef struct ks_rocksdb_env ks_rocksdb_env_t;
+ks_rocksdb_env_t *ks_rocksdb_env_new(size_t memory_bytes, char *errstr,
+                                     size_t errstr_size);
+void ks_rocksdb_env_destroy(ks_rocksdb_env_t *env);
+/* Open (creating if needed) the store at dir; WAL off. */
+ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
+                               char *errstr, size_t errstr_size);
+
+/* Pass stream time down the stack (calls the first layer that has
+ * observe_time). */
+void ks_store_observe_time(ks_store_t *s, int64_t t);
+
+/* ---- segmented stores (window and session stores) -------------------------
+ * A segmented store is a ks_store_t over composite keys whose records are
+ * spread over time segments, each a bottom store opened by `open`; a
+ * segment is dropped whole once it is older than the retention. The
+ * segment of a key is key_time(key) / segment_interval; it is opened on
+ * the first put into it, by open(opaque, name) with name the segment id in
+ * decimal ("0", "17", ...). Ranges merge the segments' iterators in key
+ * order. (segments.c)
+ *
+ * Stream time: the largest of the times given to observe_time and of the
+ * key times put (deletes included). As in Kafka Streams a record expires
+ * exactly `retention` ms after its time: live while key_time >= stream
+ * time - retention + 1. Expired records are invisible: get gives
+ * KSTREAM_ERR_NOT_FOUND, range/prefix skip them, and puts of them are
+ * ignored (KSTREAM_OK, nothing stored). A segment holding nothing live
+ * (its span [id * interval, (id + 1) * interval) ends at or before that
+ * bound) is closed and then drop(opaque, name) is called, so that the
+ * owner can delete its files; an iterator still open over it delays both
+ * until it closes. close() keeps the segments (no drop).
+ *
+ * key_time returns < 0 for a key without a time: put gives
+ * KSTREAM_ERR_INVALID_ARG, get KSTREAM_ERR_NOT_FOUND. A segment that open
+ * fails to give makes the put fail with KSTREAM_ERR_STORE (open reports
+ * its own error; errstr is for it). Segments are opened by puts only: a
+ * persistent store reopened on existing segment directories sees them
+ * once it is written to again (e.g. by restoration).
+ * retention >= 0, segment_interval > 0 (Kafka's default interval is
+ * max(retention / 2, 60000)). drop and opaque_free may be NULL;
+ * opaque_free(opaque) runs at close. NULL on out-of-memory (opaque then
+ * stays the caller's). */
+typedef ks_store_t *(ks_store_open_fn)(void *opaque, const char *segment,
+                                       char *errstr, size_t errstr_size);
+typedef void(ks_store_drop_fn)(void *opaque, const char *segment);
+typedef int64_t(ks_key_time_fn)(const void *key, size_t klen);
+ks_store_t *ks_segmented_new(ks_store_open_fn *open, ks_store_drop_fn *drop,
+                             void *opaque, void (*opaque_free)(void *),
+                             int64_t retention, int64_t segment_interval,
+                             ks_key_time_fn *key_time);
+
+/* Composite keys (wkeys.c). Window store: key + start (8 bytes, BE) -
+ * Kafka's windowed key. Session store: key + end + start (8 bytes each,
+ * BE) - Kafka's session key. Times are >= 0 (encode asserts it; clamp
+ * range bounds) so BE bytes sort by time. encode returns the encoded
+ * length (buf must hold klen + 8 / + 16). decode gives the record key
+ * (borrowed from the composite key) and times; false when the composite
+ * key is too short or holds a negative time. _time give the segment time
+ * (window start / session end), -1 when there is none.
+ *
+ * The record key has no length prefix, so the composite keys of one key
+ * are not a contiguous range of their own: a range over one key K,
+ * [K + from .. K + to] (window) or [K + earliest_end + 0 .. K + INT64_MAX
+ * + INT64_MAX] (session), can also return composite keys of other record
+ * keys whose bytes continue K: longer keys (K = "a": "a\0" + t,
+ * "a\0\0\0" + t, ...) and shorter ones whose time bytes continue K (K =
+ * "a\0": "a" + t for t < 2^56). Every composite key in such a range
+ * starts with the bytes of K, so the caller decodes each and keeps those
+ * whose record key length is klen: they are exactly K's (then from <=
+ * start <= to holds for windows; for sessions end >= earliest_end holds
+ * and start <= latest_start is left to check). */
+size_t ks_wkey_encode(uint8_t *buf, const void *key, size_t klen,
+                      int64_t start);
+bool ks_wkey_decode(const void *wkey, size_t len, kstream_bytes_t *key,
+                    int64_t *start);
+int64_t ks_wkey_time(const void *wkey, size_t len); /* start */
+size_t ks_skey_encode(uint8_t *buf, const void *key, size_t klen,
+                      int64_t start, int64_t end);
+bool ks_skey_decode(const void *skey, size_t len, kstream_bytes_t *key,
+                    int64_t *start, int64_t *end);
+int64_t ks_skey_time(const void *skey, size_t len); /* end */
+
+/* ---- the record cache (cache.c) --------------------------------------------
+ * One cache per stream thread, bounded by cache.max.bytes.buffering,
+ * shared by the caching layers of every store of the thread (Kafka
+ * Streams' ThreadCache + CachingKeyValueStore). A caching layer keeps
+ * dirty entries (puts and deletes) and writes them down to its inner store
+ * when they are evicted (least recently used first, across all stores of
+ * the thread, whenever the total exceeds the bound) or when the layer is
+ * flushed (on commit; in the order the keys were first dirtied). Each
+ * write-down calls the layer's listener with the new value and the value
+ * the inner store held before, so the owner can forward the update
+ * downstream. Reads see dirty entries first; ranges merge the cache's
+ * entries (deletes hide inner entries) with the inner store's, in key
+ * order. With max_bytes 0 every put is written down at once. */
+typedef struct ks_cache ks_cache_t;
+ks_cache_t *ks_cache_new(size_t max_bytes);
+void ks_cache_destroy(ks_cache_t *cache); /* after every layer is closed */
+size_t ks_cache_bytes(const ks_cache_t *cache);
+
+typedef kstream_err_t(ks_cache_listener_fn)(void *opaque, const void *key,
+                                            size_t klen, const void *value,
+                                            size_t vlen, const void *old,
+                                            size_t olen);
+/* value/old NULL: absent. listener may be NULL. The listener may read any
+ * store (its own layer included) but must not write to its own layer.
+ * Closing a caching layer drops its unflushed entries (flush first for a
+ * clean close). */
+ks_store_t *ks_cache_wrap(ks_store_t *inner, ks_cache_t *cache,
+                          ks_cache_listener_fn *listener, void *opaque);
+/* Optional (Kafka's record context of a cache entry): each put remembers
+ * *now, and while an entry is written down *now holds the time remembered
+ * with it (restored afterwards), so a changelog layer below whose
+ * ts_source is `now`, and the listener, see the time of the update rather
+ * than the time of the flush. `now` must outlive the layer. */
+void ks_cache_set_time(ks_store_t *layer, int64_t *now);
+/* Drop every entry of this caching layer without writing it down (EOS
+ * abort, task closed dirty): what was not flushed is lost. */
+void ks_cache_drop(ks_store_t *layer);
+
+/* ---- the changelogging layer (changelog.c) ---------------------------------
+ * Writes every put/delete through to the inner store and produces it to
+ * the changelog topic (same key and value; a delete is a tombstone), at
+ * the given partition, with the timestamp *ts_source (the current
+ * record's). produce is the runtime's record collector. */
+typedef kstream_err_t(ks_produce_fn)(void *owner, const struct ks_out *out);
+ks_store_t *ks_changelog_wrap(ks_store_t *inner, const char *topic,
+                              int32_t partition, ks_produce_fn *produce,
+                              void *owner, const int64_t *ts_source);
+
+/* ---- the public handle (metered.c) -------------------------------------------
+ * kstream_store_t: the store stack as users see it. `timestamped`: values
+ * below carry an 8-byte BE timestamp prefix (DSL stores) that the public
+ * functions strip; public puts write the prefix from *ts_source (the
+ * current record's time; 0 when ts_source is NULL, negatives clamped to
+ * 0). `read_only` (test driver, global tables): every mutating call gives
+ * KSTREAM_ERR_STATE. `window_size`: window stores only, the window size
+ * that kstream_iter_window() adds to a window's start for its end.
+ * Tracks open iterators: ks_pstore_close() closes the ones left open,
+ * logging a warning naming the store. log may be NULL (no logging); it is
+ * copied. The handle owns `top` from a successful call on: close it with
+ * ks_pstore_close(). NULL on out-of-memory (top still the caller's). */
+kstream_store_t *ks_pstore_new(ks_store_t *top, const char *name,
+                               kstream_store_type_t type, bool timestamped,
+                               bool read_only, int64_t window_size,
+                               const int64_t *ts_source,
+                               const ks_logger_t *log);
+ks_store_t *ks_pstore_stack(kstream_store_t *ps); /* the top layer */
+void ks_pstore_close(kstream_store_t *ps);        /* closes the stack */
+
+#endif /* KS_STORE_H */
