@@ -1,0 +1,361 @@
+/* test_kv_rocksdb.c - what only the RocksDB store does: data on disk
+ * across close and reopen, one env shared by several stores, open errors,
+ * and the memory bound settings RocksDB actually applied (read back from
+ * the OPTIONS file it writes). The common contract is in
+ * test_kv_conformance.c. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "state/store.h"
+#include "tmpdir.h"
+
+static char dir[256];
+static ks_rocksdb_env_t *env;
+static char errstr[512];
+
+static void setup(void) {
+    kt_tmpdir_make(dir, sizeof(dir));
+    errstr[0] = '\0';
+}
+
+static void teardown(void) {
+    ks_rocksdb_env_destroy(env);
+    env = NULL;
+    kt_tmpdir_remove(dir);
+}
+
+TestSuite(rocksdb, .init = setup, .fini = teardown, .timeout = 60);
+
+static void new_env(size_t memory_bytes) {
+    env = ks_rocksdb_env_new(memory_bytes, errstr, sizeof(errstr));
+    cr_assert_not_null(env, "%s", errstr);
+}
+
+static void path_of(char *path, size_t size, const char *name) {
+    snprintf(path, size, "%s/%s", dir, name);
+}
+
+static ks_store_t *open_store(const char *name) {
+    char path[400];
+    ks_store_t *s;
+
+    path_of(path, sizeof(path), name);
+    s = ks_kv_rocksdb_open(env, path, errstr, sizeof(errstr));
+    cr_assert_not_null(s, "%s", errstr);
+    return s;
+}
+
+static void put_str(ks_store_t *s, const char *k, const char *v) {
+    cr_assert(eq(int, s->ops->put(s, k, strlen(k), v, v ? strlen(v) : 0),
+                 KSTREAM_OK));
+}
+
+static void assert_str(ks_store_t *s, const char *k, const char *want) {
+    kstream_bytes_t v;
+    kstream_err_t err = s->ops->get(s, k, strlen(k), &v);
+
+    if (!want) {
+        cr_assert(eq(int, err, KSTREAM_ERR_NOT_FOUND), "key %s", k);
+        return;
+    }
+    cr_assert(eq(int, err, KSTREAM_OK), "key %s", k);
+    cr_assert(eq(sz, v.len, strlen(want)), "key %s", k);
+    cr_assert(eq(int, memcmp(v.data, want, v.len), 0), "key %s", k);
+}
+
+/* The value of `name=` in the newest OPTIONS-NNNNNN file of the store
+ * directory, into out. */
+static void option_value(const char *name, const char *store_name, char *out,
+                         size_t size) {
+    char path[400], file[700], line[1024], best[256] = "";
+    size_t nlen = strlen(name);
+    struct dirent *de;
+    DIR *d;
+    FILE *f;
+
+    path_of(path, sizeof(path), store_name);
+    d = opendir(path);
+    cr_assert_not_null(d);
+    while ((de = readdir(d)) != NULL) {
+        /* Same-width numbers: the greatest name is the newest file. */
+        if (strncmp(de->d_name, "OPTIONS-", 8) == 0 &&
+            !strstr(de->d_name, ".dbtmp") && strcmp(de->d_name, best) > 0)
+            snprintf(best, sizeof(best), "%s", de->d_name);
+    }
+    closedir(d);
+    cr_assert(ne(str, best, ""), "no OPTIONS file in %s", path);
+    snprintf(file, sizeof(file), "%s/%s", path, best);
+    f = fopen(file, "r");
+    cr_assert_not_null(f);
+    out[0] = '\0';
+    while (fgets(line, sizeof(line), f)) {
+        char *p = line;
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            snprintf(out, size, "%s", p + nlen + 1);
+            out[strcspn(out, "\r\n")] = '\0';
+            break;
+        }
+    }
+    fclose(f);
+    cr_assert(ne(str, out, ""), "no %s in %s", name, file);
+}
+
+static unsigned long long option_ull(const char *name, const char *store) {
+    char v[64];
+
+    option_value(name, store, v, sizeof(v));
+    return strtoull(v, NULL, 10);
+}
+
+Test(rocksdb, reopen_keeps_data_written_without_a_wal) {
+    ks_store_t *s;
+    char k[32], v[32];
+    int i, n = 0;
+    ks_iter_t *it = NULL;
+    kstream_bytes_t key, val;
+
+    new_env(16 << 20);
+    s = open_store("a");
+    for (i = 0; i < 2000; i++) {
+        snprintf(k, sizeof(k), "key-%05d", i);
+        snprintf(v, sizeof(v), "value-%d", i);
+        put_str(s, k, v);
+    }
+    for (i = 0; i < 2000; i += 10) {
+        snprintf(k, sizeof(k), "key-%05d", i);
+        put_str(s, k, NULL);
+    }
+    put_str(s, "", "empty key");
+    s->ops->close(s); /* no flush: close must flush */
+
+    s = open_store("a");
+    for (i = 0; i < 2000; i++) {
+        snprintf(k, sizeof(k), "key-%05d", i);
+        snprintf(v, sizeof(v), "value-%d", i);
+        assert_str(s, k, i % 10 == 0 ? NULL : v);
+    }
+    assert_str(s, "", "empty key");
+    cr_assert(eq(int, ks_store_all(s, &it), KSTREAM_OK));
+    while (it->ops->next(it, &key, &val) == KSTREAM_OK)
+        n++;
+    it->ops->close(it);
+    cr_assert(eq(int, n, 1801));
+
+    /* Writes after a flush survive too. */
+    cr_assert(eq(int, s->ops->flush(s), KSTREAM_OK));
+    put_str(s, "late", "write");
+    put_str(s, "key-00001", NULL);
+    s->ops->close(s);
+    s = open_store("a");
+    assert_str(s, "late", "write");
+    assert_str(s, "key-00001", NULL);
+    assert_str(s, "key-00002", "value-2");
+    s->ops->close(s);
+}
+
+Test(rocksdb, writes_skip_the_wal) {
+    ks_store_t *s;
+    char k[32], path[400], file[700];
+    struct dirent *de;
+    struct stat st;
+    int i, logs = 0;
+    DIR *d;
+
+    new_env(16 << 20);
+    s = open_store("a");
+    for (i = 0; i < 1000; i++) {
+        snprintf(k, sizeof(k), "key-%05d", i);
+        put_str(s, k, "some value that would show in a log");
+    }
+    path_of(path, sizeof(path), "a");
+    d = opendir(path);
+    cr_assert_not_null(d);
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 4 || strcmp(de->d_name + len - 4, ".log") != 0)
+            continue;
+        snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+        cr_assert(eq(int, stat(file, &st), 0));
+        cr_assert(eq(i64, (int64_t)st.st_size, 0), "%s is not empty", file);
+        logs++;
+    }
+    closedir(d);
+    (void)logs; /* RocksDB may or may not keep an empty WAL file */
+    s->ops->close(s);
+}
+
+Test(rocksdb, two_stores_share_one_env_but_not_data) {
+    ks_store_t *a, *b;
+    ks_iter_t *it = NULL;
+    kstream_bytes_t k, v;
+
+    new_env(16 << 20);
+    a = open_store("a");
+    b = open_store("b");
+    put_str(a, "shared", "in a");
+    put_str(b, "shared", "in b");
+    put_str(a, "only-a", "1");
+    put_str(b, "only-b", "2");
+    assert_str(a, "shared", "in a");
+    assert_str(b, "shared", "in b");
+    assert_str(a, "only-b", NULL);
+    assert_str(b, "only-a", NULL);
+
+    cr_assert(eq(int, ks_store_all(b, &it), KSTREAM_OK));
+    cr_assert(eq(int, it->ops->next(it, &k, &v), KSTREAM_OK));
+    cr_assert(eq(int, memcmp(k.data, "only-b", 6), 0));
+    cr_assert(eq(int, it->ops->next(it, &k, &v), KSTREAM_OK));
+    cr_assert(eq(int, memcmp(k.data, "shared", 6), 0));
+    cr_assert(eq(int, it->ops->next(it, &k, &v), KSTREAM_ERR_EMPTY));
+    it->ops->close(it);
+
+    /* Close in either order; the other keeps working. */
+    a->ops->close(a);
+    put_str(b, "after", "a closed");
+    assert_str(b, "after", "a closed");
+    a = open_store("a");
+    assert_str(a, "shared", "in a");
+    a->ops->close(a);
+    b->ops->close(b);
+}
+
+Test(rocksdb, open_on_a_bad_path_fails_with_a_clear_message) {
+    char path[400];
+    FILE *f;
+
+    new_env(16 << 20);
+    /* A regular file where a directory should be. */
+    path_of(path, sizeof(path), "file");
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    path_of(path, sizeof(path), "file/store");
+    cr_assert_null(ks_kv_rocksdb_open(env, path, errstr, sizeof(errstr)));
+    cr_assert(ne(ptr, strstr(errstr, path), NULL), "message: %s", errstr);
+    cr_assert(ne(ptr, strstr(errstr, "Not a directory"), NULL),
+              "message: %s", errstr);
+
+    errstr[0] = '\0';
+    cr_assert_null(ks_kv_rocksdb_open(env, "/nonexistent-kstream/x/y",
+                                      errstr, sizeof(errstr)));
+    cr_assert(ne(ptr, strstr(errstr, "/nonexistent-kstream/x/y"), NULL),
+              "message: %s", errstr);
+    /* A NULL errstr is allowed. */
+    cr_assert_null(ks_kv_rocksdb_open(env, path, NULL, 0));
+}
+
+Test(rocksdb, a_store_open_twice_fails_on_its_lock) {
+    ks_store_t *s;
+    char path[400];
+
+    new_env(16 << 20);
+    s = open_store("a");
+    path_of(path, sizeof(path), "a");
+    cr_assert_null(ks_kv_rocksdb_open(env, path, errstr, sizeof(errstr)));
+    cr_assert(ne(ptr, strstr(errstr, "LOCK"), NULL), "message: %s", errstr);
+    /* The failed open left the first store alone. */
+    put_str(s, "k", "v");
+    assert_str(s, "k", "v");
+    s->ops->close(s);
+}
+
+Test(rocksdb, env_rejects_a_budget_below_one_mib) {
+    cr_assert_null(ks_rocksdb_env_new(1000, errstr, sizeof(errstr)));
+    cr_assert(ne(ptr, strstr(errstr, "rocksdb.memory.bytes"), NULL),
+              "message: %s", errstr);
+    ks_rocksdb_env_destroy(NULL); /* no-op */
+}
+
+Test(rocksdb, memory_bound_settings_are_applied) {
+    ks_store_t *s[4];
+    char v[64];
+    int i;
+
+    /* 64 MiB: 16 MiB of write buffers, one store gets 2 x 8 MiB. */
+    new_env(64 << 20);
+    s[0] = open_store("s0");
+    cr_assert(eq(u64, option_ull("write_buffer_size", "s0"), 8u << 20));
+    cr_assert(eq(u64, option_ull("max_write_buffer_number", "s0"), 2));
+    cr_assert(eq(u64, option_ull("arena_block_size", "s0"), 1u << 20));
+    option_value("cache_index_and_filter_blocks", "s0", v, sizeof(v));
+    cr_assert(eq(str, v, "true"));
+    option_value("no_block_cache", "s0", v, sizeof(v));
+    cr_assert(eq(str, v, "false"));
+    option_value("filter_policy", "s0", v, sizeof(v));
+    cr_assert(ne(ptr, strstr(v, "bloom"), NULL), "filter_policy=%s", v);
+    option_value("compression", "s0", v, sizeof(v));
+    cr_assert(eq(str, v, "kNoCompression"));
+
+    /* Four stores: 16 MiB / (2 x 4) = 2 MiB each, the first one too. */
+    for (i = 1; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "s%d", i);
+        s[i] = open_store(name);
+    }
+    for (i = 0; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "s%d", i);
+        cr_assert(eq(u64, option_ull("write_buffer_size", name), 2u << 20),
+                  "store %s", name);
+        cr_assert(eq(u64, option_ull("arena_block_size", name), 256u << 10),
+                  "store %s", name);
+    }
+    /* Closing one does not raise the others' share. */
+    s[3]->ops->close(s[3]);
+    cr_assert(eq(u64, option_ull("write_buffer_size", "s0"), 2u << 20));
+    /* The stores still work after SetOptions. */
+    put_str(s[0], "k", "v");
+    assert_str(s[0], "k", "v");
+    for (i = 0; i < 3; i++)
+        s[i]->ops->close(s[i]);
+}
+
+Test(rocksdb, write_buffers_never_go_below_the_rocksdb_minimum) {
+    ks_store_t *s[3];
+    int i;
+
+    /* 1 MiB: 256 KiB of write buffers; three stores would get 43 KiB. */
+    new_env(1 << 20);
+    s[0] = open_store("s0");
+    cr_assert(eq(u64, option_ull("write_buffer_size", "s0"), 128u << 10));
+    s[1] = open_store("s1");
+    s[2] = open_store("s2");
+    cr_assert(eq(u64, option_ull("write_buffer_size", "s0"), 64u << 10));
+    cr_assert(eq(u64, option_ull("write_buffer_size", "s2"), 64u << 10));
+    /* Small buffers mean many flushes; the data is still all there. */
+    for (i = 0; i < 20000; i++) {
+        char k[32];
+        snprintf(k, sizeof(k), "key-%06d", i);
+        put_str(s[1], k, "0123456789012345678901234567890123456789");
+    }
+    assert_str(s[1], "key-000000", "0123456789012345678901234567890123456789");
+    assert_str(s[1], "key-019999", "0123456789012345678901234567890123456789");
+    for (i = 0; i < 3; i++)
+        s[i]->ops->close(s[i]);
+}
+
+Test(rocksdb, get_value_is_kept_until_the_next_call) {
+    ks_store_t *s;
+    kstream_bytes_t v1, v2;
+
+    new_env(16 << 20);
+    s = open_store("a");
+    put_str(s, "a", "first value");
+    put_str(s, "b", "second value");
+    cr_assert(eq(int, s->ops->flush(s), KSTREAM_OK)); /* from the SST */
+    cr_assert(eq(int, s->ops->get(s, "a", 1, &v1), KSTREAM_OK));
+    cr_assert(eq(int, memcmp(v1.data, "first value", 11), 0));
+    cr_assert(eq(int, s->ops->get(s, "b", 1, &v2), KSTREAM_OK));
+    cr_assert(eq(int, memcmp(v2.data, "second value", 12), 0));
+    /* A get that misses, then close: the pinned value is released. */
+    cr_assert(eq(int, s->ops->get(s, "zz", 2, &v1), KSTREAM_ERR_NOT_FOUND));
+    cr_assert(eq(int, s->ops->get(s, "a", 1, &v1), KSTREAM_OK));
+    s->ops->close(s);
+}
