@@ -73,6 +73,12 @@ static void describe_text(const kstream_topology_t *t, ks_buf_t *b)
         }
         ks_buf_appendf(b, "\n");
     }
+    for (size_t i = 0; i < t->stores.len; i++) {
+        const ks_store_def_t *d = t->stores.items[i];
+        if (d->global_topic)
+            ks_buf_appendf(b, "   Global store: %s (topic: %s)\n\n", d->name,
+                           d->global_topic);
+    }
 }
 
 /* Mermaid labels: quote-safe. */
@@ -141,6 +147,17 @@ static void describe_mermaid(const kstream_topology_t *t, ks_buf_t *b)
                 }
             }
         }
+    }
+    for (size_t i = 0; i < t->stores.len; i++) {
+        const ks_store_def_t *d = t->stores.items[i];
+        if (!d->global_topic)
+            continue;
+        size_t id = topic_id(&topics, d->global_topic);
+        ks_buf_appendf(b, "  t%zu[/\"", id);
+        mlabel(b, d->global_topic);
+        ks_buf_appendf(b, "\"/] --> g%zu[(\"", i);
+        mlabel(b, d->name);
+        ks_buf_appendf(b, "<br/>global store\")]\n");
     }
     ks_vec_free(&topics);
 }
