@@ -1,0 +1,15 @@
+/* observe.c - ks_store_observe_time(): hand the task's stream time to the
+ * store stack (Kafka Streams' segmented stores track observedStreamTime
+ * themselves; here the task can also push it, so that retention advances
+ * on a store that only sees reads). Wrappers that do not care leave
+ * observe_time NULL and the time goes past them to the layer that does. */
+#include "state/store.h"
+
+void ks_store_observe_time(ks_store_t *s, int64_t t) {
+    for (; s; s = s->inner) {
+        if (s->ops->observe_time) {
+            s->ops->observe_time(s, t);
+            return;
+        }
+    }
+}

@@ -1,0 +1,524 @@
+/* segments.c - the segmented store under window and session stores (Kafka
+ * Streams' AbstractSegments / KeyValueSegments and the segmented bytes
+ * store over them): composite keys spread over time segments, each one
+ * bottom store, so that retention drops whole segments instead of
+ * deleting key by key.
+ *
+ * Time. key_time(key) is the time a key is filed under (window start,
+ * session end); its segment is key_time / segment_interval, opened through
+ * the owner's open function on the first put into it and named by the
+ * segment id in decimal. The store tracks the observed stream time: the
+ * largest time given to observe_time or carried by a key put (a delete is
+ * a put). As in Kafka Streams a record expires exactly `retention` ms
+ * after its time: it is live while
+ *     key_time >= min_live = observed - retention + 1.
+ * Expired records are invisible: get says NOT_FOUND, ranges skip them, and
+ * puts of them are ignored (KSTREAM_OK, nothing written). A segment whose
+ * whole span [id * interval, (id + 1) * interval) lies before min_live
+ * holds nothing live: it is closed and the owner's drop function is called
+ * with its name (to delete its files). approximate_count still counts
+ * expired records of live segments.
+ *
+ * Ranges. Composite keys sort by record key first, so a range can hit
+ * every segment: range and prefix open an iterator on every live segment
+ * and merge them in key order through a binary min-heap (a key lives in one
+ * segment only, as its time picks the segment, so there are no ties).
+ * Merged iterators see what their segments' iterators see; segments
+ * created after the iterator opened are not in it. An open iterator pins
+ * its segments: a segment that expires meanwhile leaves the live set at
+ * once but is closed (and dropped) only when the last iterator over it
+ * closes, so iterators never read a closed store.
+ *
+ * Live segments are kept sorted by id in an array: with Kafka's default
+ * interval (max(retention / 2, 60 s)) there are about three, and
+ * expiry removes from the front. One task, one thread: no locks. */
+#include "state/store.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "-9223372036854775808" and a NUL */
+#define SEG_NAME_MAX 21
+
+typedef struct seg {
+    int64_t id;
+    ks_store_t *store;
+    unsigned pins; /* open iterators over this segment */
+    bool dead;     /* expired while pinned: close at the last unpin */
+} seg_t;
+
+typedef struct segmented {
+    ks_store_t base;
+    ks_store_open_fn *open;
+    ks_store_drop_fn *drop; /* may be NULL */
+    void *opaque;
+    void (*opaque_free)(void *);
+    ks_key_time_fn *key_time;
+    int64_t retention;
+    int64_t interval;
+    int64_t observed; /* stream time seen; -1 before any */
+    seg_t **segs;     /* live segments, ascending id */
+    size_t nsegs, cap;
+    unsigned open_iters;
+} segmented_t;
+
+static void seg_name(char *buf, int64_t id) {
+    snprintf(buf, SEG_NAME_MAX, "%" PRId64, id);
+}
+
+/* Oldest live time. observed >= -1 and retention >= 0: no overflow. */
+static int64_t min_live(const segmented_t *s) {
+    return s->observed - s->retention + 1;
+}
+
+static bool is_expired(const segmented_t *s, int64_t t) {
+    return t < min_live(s);
+}
+
+/* Close a segment's store and tell the owner it is gone. */
+static void seg_destroy(segmented_t *s, seg_t *seg) {
+    char name[SEG_NAME_MAX];
+
+    assert(seg->pins == 0);
+    seg->store->ops->close(seg->store);
+    if (s->drop) {
+        seg_name(name, seg->id);
+        s->drop(s->opaque, name);
+    }
+    free(seg);
+}
+
+/* Remove from the live set the segments that hold nothing live any more:
+ * those whose span ends at or before min_live. */
+static void expire_segments(segmented_t *s) {
+    int64_t ml = min_live(s);
+    size_t n = 0, i;
+
+    if (ml <= 0)
+        return;
+    /* Segment id ends at (id + 1) * interval <= ml  <=>  id < ml / interval
+     * (ml > 0; floor division). */
+    while (n < s->nsegs && s->segs[n]->id < ml / s->interval)
+        n++;
+    if (n == 0)
+        return;
+    for (i = 0; i < n; i++) {
+        seg_t *seg = s->segs[i];
+        if (seg->pins > 0)
+            seg->dead = true;
+        else
+            seg_destroy(s, seg);
+    }
+    memmove(s->segs, s->segs + n, (s->nsegs - n) * sizeof(*s->segs));
+    s->nsegs -= n;
+}
+
+static void advance_time(segmented_t *s, int64_t t) {
+    if (t <= s->observed)
+        return;
+    s->observed = t;
+    expire_segments(s);
+}
+
+/* Index of the live segment with this id, or of where it would go. */
+static size_t seg_find(const segmented_t *s, int64_t id, bool *found) {
+    size_t lo = 0, hi = s->nsegs;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->segs[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = lo < s->nsegs && s->segs[lo]->id == id;
+    return lo;
+}
+
+static seg_t *seg_lookup(const segmented_t *s, int64_t id) {
+    bool found;
+    size_t i = seg_find(s, id, &found);
+
+    return found ? s->segs[i] : NULL;
+}
+
+static kstream_err_t seg_get_or_open(segmented_t *s, int64_t id,
+                                     seg_t **out) {
+    char name[SEG_NAME_MAX];
+    char errstr[256] = "";
+    bool found;
+    size_t i = seg_find(s, id, &found);
+    seg_t *seg;
+
+    if (found) {
+        *out = s->segs[i];
+        return KSTREAM_OK;
+    }
+    if (s->nsegs == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 4;
+        seg_t **ns = realloc(s->segs, ncap * sizeof(*ns));
+        if (!ns)
+            return KSTREAM_ERR_NO_MEMORY;
+        s->segs = ns;
+        s->cap = ncap;
+    }
+    seg = calloc(1, sizeof(*seg));
+    if (!seg)
+        return KSTREAM_ERR_NO_MEMORY;
+    seg_name(name, id);
+    seg->id = id;
+    seg->store = s->open(s->opaque, name, errstr, sizeof(errstr));
+    if (!seg->store) {
+        /* The owner's open function reports its own failures (errstr is
+         * for it); the caller gets a store error. */
+        free(seg);
+        return KSTREAM_ERR_STORE;
+    }
+    memmove(s->segs + i + 1, s->segs + i, (s->nsegs - i) * sizeof(*s->segs));
+    s->segs[i] = seg;
+    s->nsegs++;
+    *out = seg;
+    return KSTREAM_OK;
+}
+
+/* ---- store operations ---------------------------------------------------- */
+
+static kstream_err_t segd_get(ks_store_t *store, const void *key, size_t klen,
+                              kstream_bytes_t *value) {
+    segmented_t *s = (segmented_t *)store;
+    int64_t t = s->key_time(key, klen);
+    seg_t *seg;
+
+    if (t < 0 || is_expired(s, t))
+        return KSTREAM_ERR_NOT_FOUND;
+    seg = seg_lookup(s, t / s->interval);
+    if (!seg)
+        return KSTREAM_ERR_NOT_FOUND;
+    return seg->store->ops->get(seg->store, key, klen, value);
+}
+
+static kstream_err_t segd_put(ks_store_t *store, const void *key, size_t klen,
+                              const void *value, size_t vlen) {
+    segmented_t *s = (segmented_t *)store;
+    int64_t t = s->key_time(key, klen);
+    seg_t *seg;
+    kstream_err_t err;
+
+    if (t < 0)
+        return KSTREAM_ERR_INVALID_ARG; /* no time in the key */
+    advance_time(s, t);
+    if (is_expired(s, t))
+        return KSTREAM_OK; /* late: dropped, as Kafka Streams does */
+    if (!value) {
+        /* A delete never creates a segment. */
+        seg = seg_lookup(s, t / s->interval);
+        if (!seg)
+            return KSTREAM_OK;
+    } else {
+        err = seg_get_or_open(s, t / s->interval, &seg);
+        if (err != KSTREAM_OK)
+            return err;
+    }
+    return seg->store->ops->put(seg->store, key, klen, value, vlen);
+}
+
+static uint64_t segd_approximate_count(ks_store_t *store) {
+    segmented_t *s = (segmented_t *)store;
+    uint64_t n = 0, c;
+    size_t i;
+
+    for (i = 0; i < s->nsegs; i++) {
+        c = s->segs[i]->store->ops->approximate_count(s->segs[i]->store);
+        n = c > UINT64_MAX - n ? UINT64_MAX : n + c;
+    }
+    return n;
+}
+
+static kstream_err_t segd_flush(ks_store_t *store) {
+    segmented_t *s = (segmented_t *)store;
+    kstream_err_t first = KSTREAM_OK, err;
+    size_t i;
+
+    /* Flush every segment even after a failure; report the first. */
+    for (i = 0; i < s->nsegs; i++) {
+        err = s->segs[i]->store->ops->flush(s->segs[i]->store);
+        if (err != KSTREAM_OK && first == KSTREAM_OK)
+            first = err;
+    }
+    return first;
+}
+
+static void segd_close(ks_store_t *store) {
+    segmented_t *s = (segmented_t *)store;
+    size_t i;
+
+    /* Iterators must be closed first (they pin segments); so no segment is
+     * dead-but-pinned here. Closing keeps the segments' data. */
+    assert(s->open_iters == 0);
+    for (i = 0; i < s->nsegs; i++) {
+        s->segs[i]->store->ops->close(s->segs[i]->store);
+        free(s->segs[i]);
+    }
+    free(s->segs);
+    if (s->opaque_free)
+        s->opaque_free(s->opaque);
+    free(s);
+}
+
+static void segd_observe_time(ks_store_t *store, int64_t t) {
+    advance_time((segmented_t *)store, t);
+}
+
+/* ---- merged iterators ---------------------------------------------------- */
+
+typedef struct cursor {
+    ks_iter_t *it; /* the segment's iterator */
+    seg_t *seg;    /* pinned */
+    kstream_bytes_t key, value; /* current entry, borrowed from it */
+} cursor_t;
+
+typedef struct seg_iter {
+    ks_iter_t base;
+    segmented_t *store;
+    bool started;
+    bool advance; /* heap[0] was returned: move it on at the next call */
+    bool done;
+    size_t ncur;  /* cursors (all are closed at the end) */
+    size_t nheap; /* cursors with an entry, as a min-heap by key */
+    cursor_t **heap;
+    cursor_t cur[];
+} seg_iter_t;
+
+static bool cursor_less(const cursor_t *a, const cursor_t *b) {
+    return ks_key_cmp(a->key.data, a->key.len, b->key.data, b->key.len) < 0;
+}
+
+static void heap_down(seg_iter_t *it, size_t i) {
+    cursor_t **h = it->heap;
+
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        cursor_t *tmp;
+        if (l < it->nheap && cursor_less(h[l], h[m]))
+            m = l;
+        if (r < it->nheap && cursor_less(h[r], h[m]))
+            m = r;
+        if (m == i)
+            return;
+        tmp = h[i];
+        h[i] = h[m];
+        h[m] = tmp;
+        i = m;
+    }
+}
+
+static void heap_up(seg_iter_t *it, size_t i) {
+    cursor_t **h = it->heap;
+
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        cursor_t *tmp;
+        if (!cursor_less(h[i], h[p]))
+            return;
+        tmp = h[i];
+        h[i] = h[p];
+        h[p] = tmp;
+        i = p;
+    }
+}
+
+/* Move the top cursor to its next entry, keeping the heap ordered. */
+static kstream_err_t heap_advance_top(seg_iter_t *it) {
+    cursor_t *c = it->heap[0];
+    kstream_err_t err = c->it->ops->next(c->it, &c->key, &c->value);
+
+    if (err == KSTREAM_ERR_EMPTY) {
+        it->heap[0] = it->heap[--it->nheap];
+        err = KSTREAM_OK;
+    } else if (err != KSTREAM_OK) {
+        return err;
+    }
+    if (it->nheap > 0)
+        heap_down(it, 0);
+    return KSTREAM_OK;
+}
+
+static kstream_err_t heap_fill(seg_iter_t *it) {
+    size_t i;
+
+    for (i = 0; i < it->ncur; i++) {
+        cursor_t *c = &it->cur[i];
+        kstream_err_t err = c->it->ops->next(c->it, &c->key, &c->value);
+        if (err == KSTREAM_ERR_EMPTY)
+            continue;
+        if (err != KSTREAM_OK)
+            return err;
+        it->heap[it->nheap++] = c;
+        heap_up(it, it->nheap - 1);
+    }
+    return KSTREAM_OK;
+}
+
+static kstream_err_t seg_iter_next(ks_iter_t *iter, kstream_bytes_t *key,
+                                   kstream_bytes_t *value) {
+    seg_iter_t *it = (seg_iter_t *)iter;
+    segmented_t *s = it->store;
+    kstream_err_t err = KSTREAM_OK;
+
+    if (it->done)
+        return KSTREAM_ERR_EMPTY;
+    if (!it->started) {
+        it->started = true;
+        err = heap_fill(it);
+    } else if (it->advance) {
+        it->advance = false;
+        err = heap_advance_top(it);
+    }
+    /* Skip what expired (a live segment may hold expired records). */
+    while (err == KSTREAM_OK && it->nheap > 0) {
+        cursor_t *c = it->heap[0];
+        int64_t t = s->key_time(c->key.data, c->key.len);
+        if (!is_expired(s, t))
+            break;
+        err = heap_advance_top(it);
+    }
+    if (err != KSTREAM_OK) {
+        /* Give up rather than skip entries. */
+        it->done = true;
+        return err;
+    }
+    if (it->nheap == 0) {
+        it->done = true;
+        return KSTREAM_ERR_EMPTY;
+    }
+    *key = it->heap[0]->key;
+    *value = it->heap[0]->value;
+    it->advance = true;
+    return KSTREAM_OK;
+}
+
+/* Close the segments' iterators (before any segment store may close),
+ * then unpin; dead segments whose last pin this was are closed. */
+static void seg_iter_release(segmented_t *s, cursor_t *cur, size_t n) {
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        cur[i].it->ops->close(cur[i].it);
+    for (i = 0; i < n; i++) {
+        seg_t *seg = cur[i].seg;
+        seg->pins--;
+        if (seg->dead && seg->pins == 0)
+            seg_destroy(s, seg);
+    }
+}
+
+static void seg_iter_close(ks_iter_t *iter) {
+    seg_iter_t *it = (seg_iter_t *)iter;
+
+    seg_iter_release(it->store, it->cur, it->ncur);
+    it->store->open_iters--;
+    free(it->heap);
+    free(it);
+}
+
+static const ks_iter_ops_t seg_iter_ops = {
+        .next = seg_iter_next,
+        .close = seg_iter_close,
+};
+
+/* A merged iterator over one range (a..b) or prefix (a) iterator per live
+ * segment. */
+static kstream_err_t seg_iter_new(segmented_t *s, bool is_prefix,
+                                  const void *a, size_t alen, const void *b,
+                                  size_t blen, ks_iter_t **out) {
+    size_t n = s->nsegs, i;
+    seg_iter_t *it;
+    kstream_err_t err = KSTREAM_OK;
+
+    if (n > ((size_t)PTRDIFF_MAX - sizeof(*it)) / sizeof(cursor_t))
+        return KSTREAM_ERR_NO_MEMORY;
+    it = calloc(1, sizeof(*it) + n * sizeof(cursor_t));
+    if (!it)
+        return KSTREAM_ERR_NO_MEMORY;
+    it->heap = calloc(n ? n : 1, sizeof(*it->heap));
+    if (!it->heap) {
+        free(it);
+        return KSTREAM_ERR_NO_MEMORY;
+    }
+    for (i = 0; i < n; i++) {
+        ks_store_t *st = s->segs[i]->store;
+        if (is_prefix)
+            err = st->ops->prefix(st, a, alen, &it->cur[i].it);
+        else
+            err = st->ops->range(st, a, alen, b, blen, &it->cur[i].it);
+        if (err != KSTREAM_OK)
+            break;
+        it->cur[i].seg = s->segs[i];
+        s->segs[i]->pins++;
+    }
+    if (err != KSTREAM_OK) {
+        /* Nothing expires here, so no segment is dead. */
+        seg_iter_release(s, it->cur, i);
+        free(it->heap);
+        free(it);
+        return err;
+    }
+    it->base.ops = &seg_iter_ops;
+    it->store = s;
+    it->ncur = n;
+    s->open_iters++;
+    *out = &it->base;
+    return KSTREAM_OK;
+}
+
+static kstream_err_t segd_range(ks_store_t *store, const void *from,
+                                size_t flen, const void *to, size_t tlen,
+                                ks_iter_t **it) {
+    return seg_iter_new((segmented_t *)store, false, from, flen, to, tlen,
+                        it);
+}
+
+static kstream_err_t segd_prefix(ks_store_t *store, const void *prefix,
+                                 size_t plen, ks_iter_t **it) {
+    return seg_iter_new((segmented_t *)store, true, prefix, plen, NULL, 0,
+                        it);
+}
+
+static const ks_store_ops_t segd_ops = {
+        .kind = "segmented",
+        .get = segd_get,
+        .put = segd_put,
+        .range = segd_range,
+        .prefix = segd_prefix,
+        .approximate_count = segd_approximate_count,
+        .flush = segd_flush,
+        .close = segd_close,
+        .observe_time = segd_observe_time,
+};
+
+ks_store_t *ks_segmented_new(ks_store_open_fn *open, ks_store_drop_fn *drop,
+                             void *opaque, void (*opaque_free)(void *),
+                             int64_t retention, int64_t segment_interval,
+                             ks_key_time_fn *key_time) {
+    segmented_t *s;
+
+    assert(open && key_time);
+    assert(retention >= 0 && segment_interval > 0);
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->base.ops = &segd_ops;
+    s->base.inner = NULL; /* the segments are below, not one inner */
+    s->open = open;
+    s->drop = drop;
+    s->opaque = opaque;
+    s->opaque_free = opaque_free;
+    s->key_time = key_time;
+    s->retention = retention;
+    s->interval = segment_interval;
+    s->observed = -1;
+    return &s->base;
+}
