@@ -1,0 +1,637 @@
+/* metered.c - the public store handle (Kafka Streams' MeteredKeyValueStore,
+ * MeteredWindowStore, MeteredSessionStore, minus the metrics for now):
+ * kstream_store_t over the top layer of a store stack, and the public
+ * kstream_store_*, kstream_window_store_*, kstream_session_store_* and
+ * kstream_iter_* functions.
+ *
+ * The handle checks arguments and the store's type, turns window and
+ * session calls into composite-key calls (wkeys.c), strips (and on puts
+ * adds) the 8-byte timestamp prefix of timestamped stores, and tracks the
+ * iterators it handed out so that ks_pstore_close() can close the ones
+ * left open (with a warning) before closing the stack.
+ *
+ * Window fetch ranges over [key|from .. key|to]; keys that merely start
+ * with `key` (a longer key) can sort inside that range, so the iterator
+ * also checks the decoded key. Session find ranges over
+ * [key|earliest_end|0 .. key|max|max] (session keys sort by end, then
+ * start) and keeps the sessions of exactly `key` with start <=
+ * latest_start.
+ *
+ * Memory: values come borrowed from the layer below (valid until the next
+ * call on the store); only delete copies the old value, because the delete
+ * itself would free it. Encoding scratch buffers belong to the handle, so
+ * steady-state calls do not allocate. */
+#include "state/store.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TS_LEN 8 /* the timestamp prefix of timestamped values */
+
+typedef enum iter_kind { ITER_KV, ITER_WINDOW, ITER_SESSION } iter_kind_t;
+
+struct kstream_iter_s {
+    kstream_store_t *ps;
+    kstream_iter_t *prev, *next; /* in ps->iters */
+    ks_iter_t *it;               /* NULL: empty from the start */
+    iter_kind_t kind;
+    bool exact_key;         /* keep only entries of key[0..klen) */
+    int64_t t_from, t_to;   /* window: start in [from, to]; session: end >=
+                               from and start <= to */
+    int64_t start, end;     /* bounds of the entry last returned, or -1 */
+    size_t klen;
+    uint8_t key[];
+};
+
+struct kstream_store_s {
+    ks_store_t *top;
+    char *name;
+    kstream_store_type_t type;
+    bool timestamped, read_only;
+    int64_t window_size;
+    const int64_t *ts_source; /* NULL: timestamped puts write 0 */
+    bool has_log;
+    ks_logger_t log;
+    kstream_iter_t *iters; /* open iterators */
+    size_t niters;
+    ks_buf_t lo, hi; /* composite keys being built */
+    ks_buf_t val;    /* a value with its timestamp prefix being built */
+    ks_buf_t old;    /* the old value of the last delete */
+};
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static void put_be64(uint8_t *p, int64_t v) {
+    uint64_t u = (uint64_t)v;
+    int i;
+
+    for (i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)u;
+        u >>= 8;
+    }
+}
+
+/* Strip the timestamp prefix of a timestamped value. */
+static kstream_err_t strip_ts(const kstream_store_t *ps, kstream_bytes_t *v) {
+    if (!ps->timestamped)
+        return KSTREAM_OK;
+    if (v->len < TS_LEN)
+        return KSTREAM_ERR_STORE; /* not written by a timestamped store */
+    v->data = (const uint8_t *)v->data + TS_LEN;
+    v->len -= TS_LEN;
+    return KSTREAM_OK;
+}
+
+/* The value to write below: with the timestamp prefix when timestamped. */
+static kstream_err_t wrap_ts(kstream_store_t *ps, const void **value,
+                             size_t *vlen) {
+    int64_t ts;
+
+    if (!ps->timestamped || !*value)
+        return KSTREAM_OK;
+    ts = ps->ts_source ? *ps->ts_source : 0;
+    ps->val.len = 0;
+    if (*vlen > SIZE_MAX - TS_LEN ||
+        ks_buf_reserve(&ps->val, TS_LEN + *vlen) != 0)
+        return KSTREAM_ERR_NO_MEMORY;
+    put_be64(ps->val.data, ts < 0 ? 0 : ts);
+    if (*vlen > 0)
+        memcpy(ps->val.data + TS_LEN, *value, *vlen);
+    ps->val.len = TS_LEN + *vlen;
+    *value = ps->val.data;
+    *vlen = ps->val.len;
+    return KSTREAM_OK;
+}
+
+/* Common checks of a call: handle, store type, read-only. */
+static kstream_err_t check(const kstream_store_t *ps,
+                           kstream_store_type_t type, bool mutates) {
+    if (!ps || ps->type != type)
+        return KSTREAM_ERR_INVALID_ARG;
+    if (mutates && ps->read_only)
+        return KSTREAM_ERR_STATE;
+    return KSTREAM_OK;
+}
+
+static kstream_err_t raw_put(kstream_store_t *ps, const void *key,
+                             size_t klen, const void *value, size_t vlen) {
+    kstream_err_t err = wrap_ts(ps, &value, &vlen);
+
+    if (err != KSTREAM_OK)
+        return err;
+    return ps->top->ops->put(ps->top, key, klen, value, vlen);
+}
+
+static kstream_err_t raw_get(kstream_store_t *ps, const void *key,
+                             size_t klen, kstream_bytes_t *value) {
+    kstream_err_t err = ps->top->ops->get(ps->top, key, klen, value);
+
+    if (err != KSTREAM_OK)
+        return err;
+    return strip_ts(ps, value);
+}
+
+/* ---- iterators ------------------------------------------------------------ */
+
+static kstream_err_t iter_new(kstream_store_t *ps, iter_kind_t kind,
+                              const void *key, size_t klen,
+                              kstream_iter_t **out) {
+    kstream_iter_t *it;
+
+    if (klen > (size_t)PTRDIFF_MAX - sizeof(*it))
+        return KSTREAM_ERR_NO_MEMORY;
+    it = calloc(1, sizeof(*it) + klen);
+    if (!it)
+        return KSTREAM_ERR_NO_MEMORY;
+    it->ps = ps;
+    it->kind = kind;
+    it->start = it->end = -1;
+    if (key) {
+        it->exact_key = true;
+        it->klen = klen;
+        if (klen > 0)
+            memcpy(it->key, key, klen);
+    }
+    it->next = ps->iters;
+    if (ps->iters)
+        ps->iters->prev = it;
+    ps->iters = it;
+    ps->niters++;
+    *out = it;
+    return KSTREAM_OK;
+}
+
+static void iter_free(kstream_iter_t *it) {
+    kstream_store_t *ps = it->ps;
+
+    if (it->prev)
+        it->prev->next = it->next;
+    else
+        ps->iters = it->next;
+    if (it->next)
+        it->next->prev = it->prev;
+    ps->niters--;
+    if (it->it)
+        it->it->ops->close(it->it);
+    free(it);
+}
+
+static bool iter_key_ok(const kstream_iter_t *it, kstream_bytes_t k) {
+    return !it->exact_key ||
+           (k.len == it->klen &&
+            (k.len == 0 || memcmp(k.data, it->key, k.len) == 0));
+}
+
+static int64_t add_sat(int64_t a, int64_t b) {
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+kstream_err_t kstream_iter_next(kstream_iter_t *it, kstream_bytes_t *key,
+                                kstream_bytes_t *value) {
+    kstream_bytes_t k, v;
+    kstream_err_t err;
+
+    if (!it || !key || !value)
+        return KSTREAM_ERR_INVALID_ARG;
+    if (!it->it)
+        return KSTREAM_ERR_EMPTY;
+    for (;;) {
+        int64_t start, end;
+        err = it->it->ops->next(it->it, &k, &v);
+        if (err != KSTREAM_OK)
+            return err;
+        if (it->kind == ITER_WINDOW) {
+            if (!ks_wkey_decode(k.data, k.len, &k, &start))
+                continue; /* not a window key: cannot be ours */
+            if (!iter_key_ok(it, k) || start < it->t_from ||
+                start > it->t_to)
+                continue;
+            end = add_sat(start, it->ps->window_size);
+        } else if (it->kind == ITER_SESSION) {
+            if (!ks_skey_decode(k.data, k.len, &k, &start, &end))
+                continue;
+            if (!iter_key_ok(it, k) || end < it->t_from || start > it->t_to)
+                continue;
+        } else {
+            start = end = -1;
+        }
+        err = strip_ts(it->ps, &v);
+        if (err != KSTREAM_OK)
+            return err;
+        it->start = start;
+        it->end = end;
+        *key = k;
+        *value = v;
+        return KSTREAM_OK;
+    }
+}
+
+kstream_err_t kstream_iter_window(const kstream_iter_t *it, int64_t *start,
+                                  int64_t *end) {
+    if (!it || !start || !end)
+        return KSTREAM_ERR_INVALID_ARG;
+    *start = it->start;
+    *end = it->end;
+    return KSTREAM_OK;
+}
+
+void kstream_iter_close(kstream_iter_t *it) {
+    if (it)
+        iter_free(it);
+}
+
+/* ---- the handle ----------------------------------------------------------- */
+
+kstream_store_t *ks_pstore_new(ks_store_t *top, const char *name,
+                               kstream_store_type_t type, bool timestamped,
+                               bool read_only, int64_t window_size,
+                               const int64_t *ts_source,
+                               const ks_logger_t *log) {
+    kstream_store_t *ps = calloc(1, sizeof(*ps));
+
+    if (!ps)
+        return NULL;
+    ps->name = ks_strdup(name ? name : "");
+    if (!ps->name) {
+        free(ps);
+        return NULL;
+    }
+    ps->top = top;
+    ps->type = type;
+    ps->timestamped = timestamped;
+    ps->read_only = read_only;
+    ps->window_size = window_size < 0 ? 0 : window_size;
+    ps->ts_source = ts_source;
+    if (log) {
+        ps->has_log = true;
+        ps->log = *log;
+    }
+    ks_buf_init(&ps->lo, NULL);
+    ks_buf_init(&ps->hi, NULL);
+    ks_buf_init(&ps->val, NULL);
+    ks_buf_init(&ps->old, NULL);
+    return ps;
+}
+
+ks_store_t *ks_pstore_stack(kstream_store_t *ps) {
+    return ps->top;
+}
+
+void ks_pstore_close(kstream_store_t *ps) {
+    if (!ps)
+        return;
+    if (ps->niters > 0) {
+        if (ps->has_log)
+            ks_log(&ps->log, KS_LOG_WARNING, "STORE",
+                   "store '%s': closing %zu iterator(s) left open", ps->name,
+                   ps->niters);
+        while (ps->iters)
+            iter_free(ps->iters);
+    }
+    ps->top->ops->close(ps->top);
+    ks_buf_free(&ps->lo);
+    ks_buf_free(&ps->hi);
+    ks_buf_free(&ps->val);
+    ks_buf_free(&ps->old);
+    free(ps->name);
+    free(ps);
+}
+
+int kstream_store_type(const kstream_store_t *st) {
+    return st ? (int)st->type : -1;
+}
+
+const char *kstream_store_name(const kstream_store_t *st) {
+    return st ? st->name : NULL;
+}
+
+/* ---- key-value stores ---------------------------------------------------- */
+
+kstream_err_t kstream_store_get(kstream_store_t *st, const void *key,
+                                size_t klen, kstream_bytes_t *value) {
+    kstream_err_t err = check(st, KSTREAM_STORE_KEY_VALUE, false);
+
+    if (err != KSTREAM_OK)
+        return err;
+    if (!key || !value)
+        return KSTREAM_ERR_INVALID_ARG;
+    return raw_get(st, key, klen, value);
+}
+
+kstream_err_t kstream_store_put(kstream_store_t *st, const void *key,
+                                size_t klen, const void *value, size_t vlen) {
+    kstream_err_t err;
+
+    if (!st || !key)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_KEY_VALUE, true);
+    if (err != KSTREAM_OK)
+        return err;
+    return raw_put(st, key, klen, value, vlen);
+}
+
+kstream_err_t kstream_store_put_if_absent(kstream_store_t *st,
+                                          const void *key, size_t klen,
+                                          const void *value, size_t vlen,
+                                          kstream_bytes_t *existing) {
+    kstream_bytes_t cur;
+    kstream_err_t err;
+
+    if (!st || !key)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_KEY_VALUE, true);
+    if (err != KSTREAM_OK)
+        return err;
+    err = raw_get(st, key, klen, &cur);
+    if (err == KSTREAM_OK) {
+        if (existing)
+            *existing = cur;
+        return KSTREAM_ERR_DUPLICATE_NAME;
+    }
+    if (err != KSTREAM_ERR_NOT_FOUND)
+        return err;
+    if (existing) {
+        existing->data = NULL;
+        existing->len = 0;
+    }
+    return raw_put(st, key, klen, value, vlen);
+}
+
+kstream_err_t kstream_store_delete(kstream_store_t *st, const void *key,
+                                   size_t klen, kstream_bytes_t *old) {
+    kstream_bytes_t cur;
+    kstream_err_t err;
+
+    if (!st || !key)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_KEY_VALUE, true);
+    if (err != KSTREAM_OK)
+        return err;
+    /* A delete of an absent key writes nothing (no tombstone either). */
+    err = raw_get(st, key, klen, &cur);
+    if (err != KSTREAM_OK)
+        return err;
+    if (old) {
+        /* Copied: the delete frees the store's copy. */
+        st->old.len = 0;
+        if (ks_buf_reserve(&st->old, 1) != 0 ||
+            (cur.len > 0 && ks_buf_append(&st->old, cur.data, cur.len) != 0))
+            return KSTREAM_ERR_NO_MEMORY;
+    }
+    err = st->top->ops->put(st->top, key, klen, NULL, 0);
+    if (err != KSTREAM_OK)
+        return err;
+    if (old) {
+        old->data = st->old.data;
+        old->len = st->old.len;
+    }
+    return KSTREAM_OK;
+}
+
+/* Track and return a key-value iterator over ks_it. */
+static kstream_err_t kv_iter(kstream_store_t *st, ks_iter_t *ks_it,
+                             kstream_iter_t **it) {
+    kstream_err_t err = iter_new(st, ITER_KV, NULL, 0, it);
+
+    if (err != KSTREAM_OK) {
+        ks_it->ops->close(ks_it);
+        return err;
+    }
+    (*it)->it = ks_it;
+    return KSTREAM_OK;
+}
+
+kstream_err_t kstream_store_range(kstream_store_t *st, const void *from,
+                                  size_t flen, const void *to, size_t tlen,
+                                  kstream_iter_t **it) {
+    kstream_err_t err = check(st, KSTREAM_STORE_KEY_VALUE, false);
+    ks_iter_t *ks_it;
+
+    if (err != KSTREAM_OK)
+        return err;
+    if (!it)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = st->top->ops->range(st->top, from, from ? flen : 0, to,
+                              to ? tlen : 0, &ks_it);
+    if (err != KSTREAM_OK)
+        return err;
+    return kv_iter(st, ks_it, it);
+}
+
+kstream_err_t kstream_store_prefix(kstream_store_t *st, const void *prefix,
+                                   size_t plen, kstream_iter_t **it) {
+    static const uint8_t empty[1];
+    kstream_err_t err = check(st, KSTREAM_STORE_KEY_VALUE, false);
+    ks_iter_t *ks_it;
+
+    if (err != KSTREAM_OK)
+        return err;
+    if (!it || (!prefix && plen > 0))
+        return KSTREAM_ERR_INVALID_ARG;
+    err = st->top->ops->prefix(st->top, prefix ? prefix : empty, plen,
+                               &ks_it);
+    if (err != KSTREAM_OK)
+        return err;
+    return kv_iter(st, ks_it, it);
+}
+
+kstream_err_t kstream_store_all(kstream_store_t *st, kstream_iter_t **it) {
+    return kstream_store_range(st, NULL, 0, NULL, 0, it);
+}
+
+kstream_err_t kstream_store_approximate_count(kstream_store_t *st,
+                                              uint64_t *count) {
+    kstream_err_t err = check(st, KSTREAM_STORE_KEY_VALUE, false);
+
+    if (err != KSTREAM_OK)
+        return err;
+    if (!count)
+        return KSTREAM_ERR_INVALID_ARG;
+    *count = st->top->ops->approximate_count(st->top);
+    return KSTREAM_OK;
+}
+
+/* ---- window stores --------------------------------------------------------- */
+
+/* Room for a composite key of klen + extra bytes in b. */
+static kstream_err_t key_room(ks_buf_t *b, size_t klen, size_t extra) {
+    b->len = 0;
+    if (klen > SIZE_MAX - extra || ks_buf_reserve(b, klen + extra) != 0)
+        return KSTREAM_ERR_NO_MEMORY;
+    return KSTREAM_OK;
+}
+
+kstream_err_t kstream_window_store_put(kstream_store_t *st, const void *key,
+                                       size_t klen, int64_t window_start,
+                                       const void *value, size_t vlen) {
+    kstream_err_t err;
+    size_t n;
+
+    if (!st || !key || window_start < 0)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_WINDOW, true);
+    if (err != KSTREAM_OK)
+        return err;
+    err = key_room(&st->lo, klen, 8);
+    if (err != KSTREAM_OK)
+        return err;
+    n = ks_wkey_encode(st->lo.data, key, klen, window_start);
+    return raw_put(st, st->lo.data, n, value, vlen);
+}
+
+kstream_err_t kstream_window_store_get(kstream_store_t *st, const void *key,
+                                       size_t klen, int64_t window_start,
+                                       kstream_bytes_t *value) {
+    kstream_err_t err;
+    size_t n;
+
+    if (!st || !key || !value)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_WINDOW, false);
+    if (err != KSTREAM_OK)
+        return err;
+    if (window_start < 0)
+        return KSTREAM_ERR_NOT_FOUND;
+    err = key_room(&st->lo, klen, 8);
+    if (err != KSTREAM_OK)
+        return err;
+    n = ks_wkey_encode(st->lo.data, key, klen, window_start);
+    return raw_get(st, st->lo.data, n, value);
+}
+
+kstream_err_t kstream_window_store_fetch(kstream_store_t *st, const void *key,
+                                         size_t klen, int64_t time_from,
+                                         int64_t time_to,
+                                         kstream_iter_t **it) {
+    kstream_iter_t *pit;
+    kstream_err_t err;
+    size_t nlo, nhi;
+
+    if (!st || !key || !it)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_WINDOW, false);
+    if (err != KSTREAM_OK)
+        return err;
+    if (time_from < 0)
+        time_from = 0;
+    err = iter_new(st, ITER_WINDOW, key, klen, &pit);
+    if (err != KSTREAM_OK)
+        return err;
+    pit->t_from = time_from;
+    pit->t_to = time_to;
+    if (time_to < time_from) {
+        *it = pit; /* empty */
+        return KSTREAM_OK;
+    }
+    err = key_room(&st->lo, klen, 8);
+    if (err == KSTREAM_OK)
+        err = key_room(&st->hi, klen, 8);
+    if (err == KSTREAM_OK) {
+        nlo = ks_wkey_encode(st->lo.data, key, klen, time_from);
+        nhi = ks_wkey_encode(st->hi.data, key, klen, time_to);
+        err = st->top->ops->range(st->top, st->lo.data, nlo, st->hi.data, nhi,
+                                  &pit->it);
+    }
+    if (err != KSTREAM_OK) {
+        iter_free(pit);
+        return err;
+    }
+    *it = pit;
+    return KSTREAM_OK;
+}
+
+kstream_err_t kstream_window_store_fetch_all(kstream_store_t *st,
+                                             int64_t time_from,
+                                             int64_t time_to,
+                                             kstream_iter_t **it) {
+    kstream_iter_t *pit;
+    kstream_err_t err;
+
+    if (!st || !it)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_WINDOW, false);
+    if (err != KSTREAM_OK)
+        return err;
+    if (time_from < 0)
+        time_from = 0;
+    err = iter_new(st, ITER_WINDOW, NULL, 0, &pit);
+    if (err != KSTREAM_OK)
+        return err;
+    pit->t_from = time_from;
+    pit->t_to = time_to;
+    if (time_to < time_from) {
+        *it = pit;
+        return KSTREAM_OK;
+    }
+    err = st->top->ops->range(st->top, NULL, 0, NULL, 0, &pit->it);
+    if (err != KSTREAM_OK) {
+        iter_free(pit);
+        return err;
+    }
+    *it = pit;
+    return KSTREAM_OK;
+}
+
+/* ---- session stores -------------------------------------------------------- */
+
+kstream_err_t kstream_session_store_put(kstream_store_t *st, const void *key,
+                                        size_t klen, int64_t start,
+                                        int64_t end, const void *value,
+                                        size_t vlen) {
+    kstream_err_t err;
+    size_t n;
+
+    if (!st || !key || start < 0 || end < start)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_SESSION, true);
+    if (err != KSTREAM_OK)
+        return err;
+    err = key_room(&st->lo, klen, 16);
+    if (err != KSTREAM_OK)
+        return err;
+    n = ks_skey_encode(st->lo.data, key, klen, start, end);
+    return raw_put(st, st->lo.data, n, value, vlen);
+}
+
+kstream_err_t kstream_session_store_find(kstream_store_t *st, const void *key,
+                                         size_t klen, int64_t earliest_end,
+                                         int64_t latest_start,
+                                         kstream_iter_t **it) {
+    kstream_iter_t *pit;
+    kstream_err_t err;
+    size_t nlo, nhi;
+
+    if (!st || !key || !it)
+        return KSTREAM_ERR_INVALID_ARG;
+    err = check(st, KSTREAM_STORE_SESSION, false);
+    if (err != KSTREAM_OK)
+        return err;
+    if (earliest_end < 0)
+        earliest_end = 0;
+    err = iter_new(st, ITER_SESSION, key, klen, &pit);
+    if (err != KSTREAM_OK)
+        return err;
+    pit->t_from = earliest_end;
+    pit->t_to = latest_start;
+    if (latest_start < 0) {
+        *it = pit; /* every start is >= 0 */
+        return KSTREAM_OK;
+    }
+    err = key_room(&st->lo, klen, 16);
+    if (err == KSTREAM_OK)
+        err = key_room(&st->hi, klen, 16);
+    if (err == KSTREAM_OK) {
+        /* Session keys sort by key, end, start. */
+        nlo = ks_skey_encode(st->lo.data, key, klen, 0, earliest_end);
+        nhi = ks_skey_encode(st->hi.data, key, klen, INT64_MAX, INT64_MAX);
+        err = st->top->ops->range(st->top, st->lo.data, nlo, st->hi.data, nhi,
+                                  &pit->it);
+    }
+    if (err != KSTREAM_OK) {
+        iter_free(pit);
+        return err;
+    }
+    *it = pit;
+    return KSTREAM_OK;
+}

@@ -1,0 +1,531 @@
+/* test_cache.c - lib/state/cache.c: the record cache (ThreadCache +
+ * CachingKeyValueStore) over in-memory stores. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/store.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+#define REC_MAX 64
+
+/* One listener call, as NUL-terminated copies ("" data NULL -> absent). */
+typedef struct rec {
+    char key[32];
+    char value[32];
+    char old[32];
+    bool has_value, has_old;
+    int64_t now; /* *now during the call, when the recorder has a clock */
+} rec_t;
+
+typedef struct recorder {
+    rec_t recs[REC_MAX];
+    int n;
+    int fail_at;      /* call number (1-based) that fails; 0: none */
+    int64_t *now;     /* read during each call, may be NULL */
+} recorder_t;
+
+static void copy_str(char *dst, const void *p, size_t len) {
+    cr_assert(lt(sz, len, (size_t)32));
+    if (len > 0)
+        memcpy(dst, p, len);
+    dst[len] = '\0';
+}
+
+static kstream_err_t record(void *opaque, const void *key, size_t klen,
+                            const void *value, size_t vlen, const void *old,
+                            size_t olen) {
+    recorder_t *r = opaque;
+    rec_t *x;
+
+    cr_assert(lt(int, r->n, REC_MAX));
+    x = &r->recs[r->n++];
+    copy_str(x->key, key, klen);
+    x->has_value = value != NULL;
+    if (value)
+        copy_str(x->value, value, vlen);
+    x->has_old = old != NULL;
+    if (old)
+        copy_str(x->old, old, olen);
+    x->now = r->now ? *r->now : -1;
+    if (r->fail_at == r->n)
+        return KSTREAM_ERR_USER;
+    return KSTREAM_OK;
+}
+
+static kstream_err_t sput(ks_store_t *s, const char *k, const char *v) {
+    return s->ops->put(s, k, strlen(k), v, v ? strlen(v) : 0);
+}
+
+/* The value of k in s as a string in a static buffer, or NULL. */
+static const char *sget(ks_store_t *s, const char *k) {
+    static char buf[64];
+    kstream_bytes_t v;
+    kstream_err_t err = s->ops->get(s, k, strlen(k), &v);
+
+    if (err == KSTREAM_ERR_NOT_FOUND)
+        return NULL;
+    cr_assert(eq(int, err, KSTREAM_OK));
+    copy_str(buf, v.data, v.len);
+    return buf;
+}
+
+static void assert_rec(const rec_t *x, const char *k, const char *v,
+                       const char *old) {
+    cr_assert(eq(str, (char *)x->key, (char *)k));
+    cr_assert(eq(int, x->has_value, v != NULL), "value of %s", k);
+    if (v)
+        cr_assert(eq(str, (char *)x->value, (char *)v));
+    cr_assert(eq(int, x->has_old, old != NULL), "old of %s", k);
+    if (old)
+        cr_assert(eq(str, (char *)x->old, (char *)old));
+}
+
+/* Every entry of it as "k=v,k=v", closing it. */
+static void drain(ks_iter_t *it, char *out, size_t size) {
+    kstream_bytes_t k, v;
+    kstream_err_t err;
+    size_t n = 0;
+
+    out[0] = '\0';
+    while ((err = it->ops->next(it, &k, &v)) == KSTREAM_OK) {
+        int w = snprintf(out + n, size - n, "%s%.*s=%.*s", n ? "," : "",
+                         (int)k.len, (const char *)k.data, (int)v.len,
+                         (const char *)v.data);
+        cr_assert(gt(int, w, 0));
+        n += (size_t)w;
+        cr_assert(lt(sz, n, size));
+    }
+    cr_assert(eq(int, err, KSTREAM_ERR_EMPTY));
+    it->ops->close(it);
+}
+
+/* Bytes the cache charges for one entry of these sizes. */
+static size_t entry_cost(size_t klen, size_t vlen) {
+    ks_cache_t *c = ks_cache_new(1 << 20);
+    ks_store_t *s = ks_cache_wrap(ks_kv_mem_new(), c, NULL, NULL);
+    char k[64], v[64];
+    size_t n;
+
+    memset(k, 'k', klen);
+    memset(v, 'v', vlen);
+    cr_assert(eq(int, s->ops->put(s, k, klen, v, vlen), KSTREAM_OK));
+    n = ks_cache_bytes(c);
+    s->ops->close(s);
+    cr_assert(eq(sz, ks_cache_bytes(c), (size_t)0));
+    ks_cache_destroy(c);
+    return n;
+}
+
+static ks_cache_t *cache;
+static ks_store_t *inner, *layer;
+static recorder_t rec;
+
+static void setup(void) {
+    memset(&rec, 0, sizeof(rec));
+    cache = ks_cache_new(1 << 20);
+    inner = ks_kv_mem_new();
+    layer = ks_cache_wrap(inner, cache, record, &rec);
+    cr_assert_not_null(layer);
+}
+
+static void teardown(void) {
+    if (layer)
+        layer->ops->close(layer);
+    ks_cache_destroy(cache);
+}
+
+TestSuite(cache, .init = setup, .fini = teardown, .timeout = 10);
+
+/* ---- tests -------------------------------------------------------------- */
+
+Test(cache, repeated_puts_write_down_once_with_the_last_value) {
+    cr_assert(eq(int, sput(layer, "k", "1"), KSTREAM_OK));
+    cr_assert(eq(int, sput(layer, "k", "2"), KSTREAM_OK));
+    cr_assert(eq(int, sput(layer, "k", "3"), KSTREAM_OK));
+    cr_assert_null(sget(inner, "k"));
+    cr_assert(eq(int, rec.n, 0));
+
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 1));
+    assert_rec(&rec.recs[0], "k", "3", NULL);
+    cr_assert(eq(str, (char *)sget(inner, "k"), "3"));
+
+    /* Flushed entries are clean: a second flush writes nothing. */
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 1));
+}
+
+Test(cache, get_sees_dirty_entries_and_cached_deletes) {
+    cr_assert(eq(int, sput(inner, "k", "old"), KSTREAM_OK));
+    cr_assert(eq(str, (char *)sget(layer, "k"), "old"));
+    cr_assert(eq(int, sput(layer, "k", "new"), KSTREAM_OK));
+    cr_assert(eq(str, (char *)sget(layer, "k"), "new"));
+    cr_assert(eq(int, sput(layer, "k", NULL), KSTREAM_OK));
+    cr_assert_null(sget(layer, "k"));
+    cr_assert(eq(str, (char *)sget(inner, "k"), "old"));
+
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert_null(sget(inner, "k"));
+    cr_assert(eq(int, rec.n, 1));
+    assert_rec(&rec.recs[0], "k", NULL, "old");
+}
+
+Test(cache, empty_value_is_not_absent) {
+    cr_assert(eq(int, sput(layer, "k", ""), KSTREAM_OK));
+    cr_assert(eq(str, (char *)sget(layer, "k"), ""));
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    assert_rec(&rec.recs[0], "k", "", NULL);
+    cr_assert(eq(str, (char *)sget(inner, "k"), ""));
+}
+
+Test(cache, flush_writes_in_first_dirtied_order) {
+    sput(layer, "b", "1");
+    sput(layer, "a", "1");
+    sput(layer, "c", "1");
+    sput(layer, "b", "2"); /* already dirty: keeps its place */
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 3));
+    assert_rec(&rec.recs[0], "b", "2", NULL);
+    assert_rec(&rec.recs[1], "a", "1", NULL);
+    assert_rec(&rec.recs[2], "c", "1", NULL);
+
+    /* After a flush, order starts again from the first new dirtying. */
+    sput(layer, "c", "2");
+    sput(layer, "a", "2");
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    assert_rec(&rec.recs[3], "c", "2", "1");
+    assert_rec(&rec.recs[4], "a", "2", "1");
+}
+
+Test(cache, listener_gets_the_old_value_of_the_inner_store) {
+    sput(inner, "x", "0");
+    sput(layer, "x", "1");
+    sput(layer, "y", "1");
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    assert_rec(&rec.recs[0], "x", "1", "0");
+    assert_rec(&rec.recs[1], "y", "1", NULL);
+    sput(layer, "x", "2");
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    assert_rec(&rec.recs[2], "x", "2", "1");
+}
+
+Test(cache, delete_of_a_key_absent_below_is_not_written) {
+    sput(layer, "gone", "1");
+    sput(layer, "gone", NULL);
+    sput(layer, "never", NULL);
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 0));
+    cr_assert_null(sget(layer, "gone"));
+}
+
+Test(cache, eviction_is_least_recently_used_across_layers) {
+    size_t cost = entry_cost(2, 2);
+    recorder_t rb;
+    ks_store_t *b;
+
+    /* Room for exactly three entries of this size. */
+    layer->ops->close(layer);
+    ks_cache_destroy(cache);
+    cache = ks_cache_new(3 * cost);
+    layer = ks_cache_wrap(ks_kv_mem_new(), cache, record, &rec);
+    memset(&rb, 0, sizeof(rb));
+    b = ks_cache_wrap(ks_kv_mem_new(), cache, record, &rb);
+
+    sput(layer, "k1", "a1");
+    sput(b, "k1", "b1");
+    sput(layer, "k2", "a2");
+    cr_assert(eq(sz, ks_cache_bytes(cache), 3 * cost));
+    cr_assert(eq(int, rec.n + rb.n, 0));
+
+    /* Reading A:k1 makes it recent: B:k1 is now the least recently used. */
+    cr_assert(eq(str, (char *)sget(layer, "k1"), "a1"));
+    cr_assert(eq(int, sput(b, "k2", "b2"), KSTREAM_OK));
+    cr_assert(eq(int, rb.n, 1));
+    assert_rec(&rb.recs[0], "k1", "b1", NULL);
+    cr_assert(eq(int, rec.n, 0));
+    cr_assert(eq(sz, ks_cache_bytes(cache), 3 * cost));
+    cr_assert(eq(str, (char *)sget(b->inner, "k1"), "b1"));
+    cr_assert(eq(str, (char *)sget(b, "k1"), "b1")); /* from below now */
+
+    /* Next in line: A:k2, then A:k1. */
+    sput(b, "k3", "b3");
+    cr_assert(eq(int, rec.n, 1));
+    assert_rec(&rec.recs[0], "k2", "a2", NULL);
+    sput(b, "k4", "b4");
+    cr_assert(eq(int, rec.n, 2));
+    assert_rec(&rec.recs[1], "k1", "a1", NULL);
+
+    /* A flush of B writes only what B still holds, in its order. */
+    cr_assert(eq(int, b->ops->flush(b), KSTREAM_OK));
+    cr_assert(eq(int, rb.n, 4));
+    assert_rec(&rb.recs[1], "k2", "b2", NULL);
+    assert_rec(&rb.recs[2], "k3", "b3", NULL);
+    assert_rec(&rb.recs[3], "k4", "b4", NULL);
+    b->ops->close(b);
+}
+
+Test(cache, clean_entries_are_evicted_without_write_down) {
+    size_t cost = entry_cost(2, 2);
+
+    layer->ops->close(layer);
+    ks_cache_destroy(cache);
+    cache = ks_cache_new(2 * cost);
+    layer = ks_cache_wrap(ks_kv_mem_new(), cache, record, &rec);
+    sput(layer, "k1", "v1");
+    sput(layer, "k2", "v2");
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 2));
+    sput(layer, "k3", "v3"); /* evicts clean k1: no listener call */
+    cr_assert(eq(int, rec.n, 2));
+    cr_assert(eq(sz, ks_cache_bytes(cache), 2 * cost));
+    cr_assert(eq(str, (char *)sget(layer, "k1"), "v1"));
+}
+
+Test(cache, repeated_puts_of_one_size_keep_the_byte_count) {
+    size_t before;
+
+    sput(layer, "key", "v1");
+    before = ks_cache_bytes(cache);
+    sput(layer, "key", "v2");
+    sput(layer, "key", "v3");
+    cr_assert(eq(sz, ks_cache_bytes(cache), before));
+    sput(layer, "key", "longer value");
+    cr_assert(eq(sz, ks_cache_bytes(cache), before + 10));
+    sput(layer, "key", NULL);
+    cr_assert(eq(sz, ks_cache_bytes(cache), before - 2));
+}
+
+Test(cache, range_merges_cache_and_inner_in_key_order) {
+    char out[256];
+    ks_iter_t *it;
+
+    sput(inner, "a", "1");
+    sput(inner, "b", "2");
+    sput(inner, "c", "3");
+    sput(inner, "d", "4");
+    sput(layer, "b", NULL);  /* cached delete hides b */
+    sput(layer, "c", "30");  /* override */
+    sput(layer, "aa", "new");
+    sput(layer, "e", "5");
+    sput(layer, "zz", NULL); /* delete of an absent key */
+
+    cr_assert(eq(int, ks_store_all(layer, &it), KSTREAM_OK));
+    drain(it, out, sizeof(out));
+    cr_assert(eq(str, out, "a=1,aa=new,c=30,d=4,e=5"));
+
+    cr_assert(eq(int, layer->ops->range(layer, "b", 1, "d", 1, &it),
+                 KSTREAM_OK));
+    drain(it, out, sizeof(out));
+    cr_assert(eq(str, out, "c=30,d=4"));
+
+    cr_assert(eq(int, layer->ops->range(layer, "aa", 2, NULL, 0, &it),
+                 KSTREAM_OK));
+    drain(it, out, sizeof(out));
+    cr_assert(eq(str, out, "aa=new,c=30,d=4,e=5"));
+
+    cr_assert(eq(int, layer->ops->prefix(layer, "a", 1, &it), KSTREAM_OK));
+    drain(it, out, sizeof(out));
+    cr_assert(eq(str, out, "a=1,aa=new"));
+
+    cr_assert(eq(int, layer->ops->range(layer, "d", 1, "b", 1, &it),
+                 KSTREAM_OK));
+    drain(it, out, sizeof(out));
+    cr_assert(eq(str, out, ""));
+
+    /* The same after the flush, now from below. */
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, ks_store_all(inner, &it), KSTREAM_OK));
+    drain(it, out, sizeof(out));
+    cr_assert(eq(str, out, "a=1,aa=new,c=30,d=4,e=5"));
+}
+
+Test(cache, iterator_sees_the_cache_as_of_its_creation) {
+    char out[256];
+    kstream_bytes_t k, v;
+    ks_iter_t *it;
+    size_t cost = entry_cost(1, 1);
+
+    layer->ops->close(layer);
+    ks_cache_destroy(cache);
+    cache = ks_cache_new(2 * cost);
+    inner = ks_kv_mem_new();
+    layer = ks_cache_wrap(inner, cache, record, &rec);
+    sput(layer, "a", "1");
+    sput(layer, "b", "2");
+    cr_assert(eq(int, ks_store_all(layer, &it), KSTREAM_OK));
+    cr_assert(eq(int, it->ops->next(it, &k, &v), KSTREAM_OK));
+    cr_assert(eq(int, memcmp(k.data, "a", 1), 0));
+    /* Evicts a and b to the inner store, whose iterator is at its end:
+     * b still comes from the iterator's copy of the cache. */
+    sput(layer, "c", "3");
+    sput(layer, "d", "4");
+    cr_assert(eq(int, rec.n, 2));
+    drain(it, out, sizeof(out));
+    cr_assert(eq(str, out, "b=2"));
+
+    /* Evicted between creation and the first step: seen once. */
+    cr_assert(eq(int, ks_store_all(layer, &it), KSTREAM_OK));
+    sput(layer, "b", "9"); /* put after creation: not seen */
+    sput(layer, "e", "5");
+    drain(it, out, sizeof(out));
+    cr_assert(eq(str, out, "a=1,b=2,c=3,d=4"));
+}
+
+Test(cache, zero_bytes_is_write_through) {
+    ks_store_t *l0;
+    ks_cache_t *c0 = ks_cache_new(0);
+    recorder_t r0;
+
+    memset(&r0, 0, sizeof(r0));
+    l0 = ks_cache_wrap(ks_kv_mem_new(), c0, record, &r0);
+    cr_assert(eq(int, sput(l0, "k", "1"), KSTREAM_OK));
+    cr_assert(eq(int, r0.n, 1));
+    assert_rec(&r0.recs[0], "k", "1", NULL);
+    cr_assert(eq(str, (char *)sget(l0->inner, "k"), "1"));
+    cr_assert(eq(int, sput(l0, "k", "2"), KSTREAM_OK));
+    cr_assert(eq(int, r0.n, 2));
+    assert_rec(&r0.recs[1], "k", "2", "1");
+    cr_assert(eq(int, sput(l0, "k", NULL), KSTREAM_OK));
+    assert_rec(&r0.recs[2], "k", NULL, "2");
+    cr_assert(eq(int, sput(l0, "k", NULL), KSTREAM_OK)); /* absent */
+    cr_assert(eq(int, r0.n, 3));
+    cr_assert(eq(sz, ks_cache_bytes(c0), (size_t)0));
+    cr_assert(eq(int, l0->ops->flush(l0), KSTREAM_OK));
+    cr_assert(eq(int, r0.n, 3));
+    l0->ops->close(l0);
+    ks_cache_destroy(c0);
+}
+
+Test(cache, listener_error_stops_the_flush_and_is_returned) {
+    sput(layer, "a", "1");
+    sput(layer, "b", "1");
+    sput(layer, "c", "1");
+    rec.fail_at = 2;
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_ERR_USER));
+    cr_assert(eq(int, rec.n, 2));
+    /* b was written before its listener failed; c was not. */
+    cr_assert(eq(str, (char *)sget(inner, "b"), "1"));
+    cr_assert_null(sget(inner, "c"));
+
+    rec.fail_at = 0;
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 3));
+    assert_rec(&rec.recs[2], "c", "1", NULL);
+}
+
+Test(cache, listener_error_of_an_eviction_is_returned_by_put) {
+    size_t cost = entry_cost(1, 1);
+
+    layer->ops->close(layer);
+    ks_cache_destroy(cache);
+    cache = ks_cache_new(cost);
+    inner = ks_kv_mem_new();
+    layer = ks_cache_wrap(inner, cache, record, &rec);
+    rec.fail_at = 1;
+    cr_assert(eq(int, sput(layer, "a", "1"), KSTREAM_OK));
+    cr_assert(eq(int, sput(layer, "b", "2"), KSTREAM_ERR_USER));
+    cr_assert(eq(str, (char *)sget(inner, "a"), "1"));
+    cr_assert(eq(str, (char *)sget(layer, "b"), "2"));
+}
+
+Test(cache, approximate_count_includes_unflushed_entries) {
+    sput(inner, "a", "1");
+    sput(inner, "b", "1");
+    sput(layer, "c", "1");
+    sput(layer, "a", NULL);
+    sput(layer, "b", "2");
+    sput(layer, "z", NULL);
+    cr_assert(eq(u64, layer->ops->approximate_count(layer), 2));
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(u64, layer->ops->approximate_count(layer), 2));
+}
+
+Test(cache, write_down_runs_with_the_time_of_the_put) {
+    int64_t now = 10;
+
+    rec.now = &now;
+    ks_cache_set_time(layer, &now);
+    sput(layer, "a", "1");
+    now = 20;
+    sput(layer, "b", "1");
+    now = 30;
+    sput(layer, "a", "2"); /* a's time is now 30 */
+    now = 99;
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(i64, rec.recs[0].now, 30));
+    cr_assert(eq(i64, rec.recs[1].now, 20));
+    cr_assert(eq(i64, now, 99));
+}
+
+Test(cache, drop_forgets_unflushed_entries) {
+    sput(inner, "a", "0");
+    sput(layer, "a", "1");
+    sput(layer, "b", "1");
+    ks_cache_drop(layer);
+    cr_assert(eq(sz, ks_cache_bytes(cache), (size_t)0));
+    cr_assert(eq(str, (char *)sget(layer, "a"), "0"));
+    cr_assert_null(sget(layer, "b"));
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 0));
+}
+
+Test(cache, close_drops_entries_and_frees_the_bytes) {
+    sput(layer, "a", "1");
+    cr_assert(gt(sz, ks_cache_bytes(cache), (size_t)0));
+    layer->ops->close(layer);
+    layer = NULL;
+    cr_assert(eq(sz, ks_cache_bytes(cache), (size_t)0));
+    cr_assert(eq(int, rec.n, 0));
+}
+
+/* A layer that records observe_time, under the cache. */
+static int64_t observed = -1;
+static void probe_observe(ks_store_t *s, int64_t t) {
+    (void)s;
+    observed = t;
+}
+
+Test(cache, observe_time_passes_down) {
+    ks_store_ops_t ops = *inner->ops;
+    const ks_store_ops_t *saved = inner->ops;
+
+    ops.observe_time = probe_observe;
+    inner->ops = &ops;
+    ks_store_observe_time(layer, 1234);
+    cr_assert(eq(i64, observed, 1234));
+    inner->ops = saved;
+}
+
+Test(cache, many_keys_under_a_small_bound_all_reach_the_inner_store) {
+    char k[16], v[16];
+    int i;
+    ks_iter_t *it;
+    kstream_bytes_t kk, vv;
+    int n = 0;
+
+    layer->ops->close(layer);
+    ks_cache_destroy(cache);
+    cache = ks_cache_new(4096);
+    inner = ks_kv_mem_new();
+    layer = ks_cache_wrap(inner, cache, NULL, NULL);
+    for (i = 0; i < 2000; i++) {
+        snprintf(k, sizeof(k), "k%05d", i % 500);
+        snprintf(v, sizeof(v), "v%d", i);
+        cr_assert(eq(int, sput(layer, k, v), KSTREAM_OK));
+        cr_assert(le(sz, ks_cache_bytes(cache), (size_t)4096));
+    }
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, ks_store_all(inner, &it), KSTREAM_OK));
+    while (it->ops->next(it, &kk, &vv) == KSTREAM_OK) {
+        snprintf(v, sizeof(v), "v%d", 1500 + n);
+        cr_assert(eq(int, (int)vv.len, (int)strlen(v)));
+        cr_assert(eq(int, memcmp(vv.data, v, vv.len), 0));
+        n++;
+    }
+    it->ops->close(it);
+    cr_assert(eq(int, n, 500));
+}
