@@ -129,7 +129,8 @@ static ks_store_t *open_stack(ks_thread_t *th, const ks_store_def_t *def,
                  def->name);
         ks_store_t *c = ks_changelog_wrap(s, topic, partition,
                                           (ks_produce_fn *)env->produce,
-                                          env->owner, &env->cur_ts);
+                                          env->owner, &env->cur_ts,
+                                          def->timestamped);
         if (!c) {
             s->ops->close(s);
             return NULL;

@@ -4,6 +4,10 @@
  * collector, with the same key and value (a delete is a tombstone), at the
  * task's partition, stamped with the current record's time (*ts_source;
  * negative times become 0, which Kafka accepts). Reads pass through.
+ * For timestamped stores (DSL stores: values carry an 8-byte timestamp
+ * prefix) the changelog record holds the plain value stamped with that
+ * timestamp, as Kafka Streams' timestamped stores log them; a restore puts
+ * the prefix back from the record's timestamp.
  *
  * The inner store is written first so that a produce error leaves local
  * state ahead of the changelog, never behind: the error fails the task,
@@ -21,6 +25,7 @@ typedef struct changelog {
     ks_produce_fn *produce;
     void *owner;
     const int64_t *ts_source; /* the owner's current record time */
+    bool timestamped;
 } changelog_t;
 
 static kstream_err_t cl_get(ks_store_t *s, const void *key, size_t klen,
@@ -33,6 +38,15 @@ static kstream_err_t cl_put(ks_store_t *s, const void *key, size_t klen,
     changelog_t *cl = (changelog_t *)s;
     kstream_err_t err = s->inner->ops->put(s->inner, key, klen, value, vlen);
     int64_t ts = *cl->ts_source;
+    if (cl->timestamped && value && vlen >= 8) {
+        const uint8_t *p = value;
+        uint64_t u = 0;
+        for (int i = 0; i < 8; i++)
+            u = (u << 8) | p[i];
+        ts = (int64_t)u;
+        value = p + 8;
+        vlen -= 8;
+    }
     ks_out_t out = {
             .topic = cl->topic,
             .partition = cl->partition,
@@ -90,7 +104,8 @@ static const ks_store_ops_t changelog_ops = {
 
 ks_store_t *ks_changelog_wrap(ks_store_t *inner, const char *topic,
                               int32_t partition, ks_produce_fn *produce,
-                              void *owner, const int64_t *ts_source) {
+                              void *owner, const int64_t *ts_source,
+                              bool timestamped) {
     changelog_t *cl = calloc(1, sizeof(*cl));
 
     if (!cl)
@@ -106,5 +121,6 @@ ks_store_t *ks_changelog_wrap(ks_store_t *inner, const char *topic,
     cl->produce = produce;
     cl->owner = owner;
     cl->ts_source = ts_source;
+    cl->timestamped = timestamped;
     return &cl->base;
 }

@@ -202,11 +202,14 @@ void ks_cache_drop(ks_store_t *layer);
  * Writes every put/delete through to the inner store and produces it to
  * the changelog topic (same key and value; a delete is a tombstone), at
  * the given partition, with the timestamp *ts_source (the current
- * record's). produce is the runtime's record collector. */
+ * record's). produce is the runtime's record collector. `timestamped`
+ * (DSL stores): values carry an 8-byte BE timestamp prefix; the changelog
+ * gets the plain value stamped with that timestamp (Kafka's format). */
 typedef kstream_err_t(ks_produce_fn)(void *owner, const struct ks_out *out);
 ks_store_t *ks_changelog_wrap(ks_store_t *inner, const char *topic,
                               int32_t partition, ks_produce_fn *produce,
-                              void *owner, const int64_t *ts_source);
+                              void *owner, const int64_t *ts_source,
+                              bool timestamped);
 
 /* ---- the public handle (metered.c) -------------------------------------------
  * kstream_store_t: the store stack as users see it. `timestamped`: values

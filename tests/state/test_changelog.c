@@ -86,7 +86,7 @@ static void setup(void) {
     now = 100;
     bottom = ks_kv_mem_new();
     logged = ks_changelog_wrap(bottom, "app-counts-changelog", 3, collect,
-                               &col, &now);
+                               &col, &now, false);
     cr_assert_not_null(logged);
 }
 
@@ -189,7 +189,7 @@ Test(changelog, cache_above_absorbs_repeated_updates) {
 
     top->ops->close(top); /* closes logged and bottom too */
     ks_cache_destroy(cache);
-    logged = ks_changelog_wrap(ks_kv_mem_new(), "t", 0, collect, &col, &now);
+    logged = ks_changelog_wrap(ks_kv_mem_new(), "t", 0, collect, &col, &now, false);
 }
 
 Test(changelog, without_cache_every_update_is_produced) {
