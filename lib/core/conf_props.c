@@ -184,11 +184,16 @@ const ks_prop_t ks_props[] = {
                "Stream time moves only when records arrive, so when an "
                "input goes quiet the last windows of a windowed operation "
                "never close and their final results are never emitted. "
-               "When this is set, a task that has received no record for "
-               "this many milliseconds of wall-clock time closes its open "
-               "windows as if stream time had passed their end and grace "
-               "period. -1 turns this off: windows close on stream time "
-               "only, as in Kafka Streams."),
+               "When this is set, a task that has processed no record for "
+               "this many milliseconds of wall-clock time (and has none "
+               "waiting) moves its stream time with the wall clock: to the "
+               "stream time of its last record plus the wall-clock time "
+               "since that record. Its caches are flushed first; then "
+               "stream-time punctuators fire and suppressed windows whose "
+               "end plus grace period has passed are emitted. A record "
+               "that arrives later for a window closed this way is late. "
+               "-1 turns this off: stream time follows records only, as in "
+               "Kafka Streams."),
 
         KS_INT("max.task.idle.ms", "0", -1, KS_2P40, "app",
                "How long, in milliseconds, a task that has buffered "

@@ -127,6 +127,10 @@ typedef struct ks_task_env {
      * input record, per "late.records.handler". */
     kstream_err_t (*late)(void *owner, const kstream_ctx_t *ctx,
                           const kstream_record_t *rec);
+    /* True while the runtime moves stream time of an idle task
+     * (window.idle.close.ms, runtime/idle.c): the task's caches were
+     * flushed first, so every update up to stream_time is downstream. */
+    bool idle_advance;
 } ks_task_env_t;
 
 struct kstream_ctx_s {
@@ -147,6 +151,10 @@ struct ks_proc_class {
     void (*close)(kstream_ctx_t *ctx);
     /* Optional: free node params. */
     void (*free_params)(void *params);
+    /* Optional: stream time moved to stream_time (after a record and its
+     * stream-time punctuation, or on an idle advance): emit what is now
+     * due (suppression). Failures go through ks_fail(). */
+    kstream_err_t (*advance)(kstream_ctx_t *ctx, int64_t stream_time);
 };
 
 /* Forward to every child / to child i. */
@@ -303,5 +311,27 @@ typedef struct ks_process_params {
     void *opaque;
     kstream_free_cb *opaque_free;
 } ks_process_params_t;
+
+/* Suppression (suppress.c, Kafka Streams' KTableSuppressProcessor) and
+ * deduplication (dedup.c). Both keep state in the store `store`. */
+typedef struct ks_suppress_params {
+    bool until_window_closes;  /* else until the time limit */
+    kstream_windows_t windows; /* until_window_closes: the table's */
+    int64_t time_limit;        /* until the time limit */
+    uint64_t max_records, max_bytes; /* 0: unbounded */
+    kstream_buffer_full_t when_full;
+    char store[256];    /* the buffer */
+    char upstream[256]; /* the store materializing the input ("": none) */
+} ks_suppress_params_t;
+
+typedef struct ks_dedup_params {
+    ks_cb_t cb; /* kstream_id_extractor_cb */
+    int64_t window;
+    char store[256]; /* window store: id + time -> time */
+} ks_dedup_params_t;
+void ks_dedup_params_free(void *p);
+
+extern const ks_proc_class_t ks_class_suppress;
+extern const ks_proc_class_t ks_class_dedup;
 
 #endif /* KS_PROCESSOR_H */

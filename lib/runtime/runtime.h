@@ -41,6 +41,15 @@ typedef struct ks_task {
     ks_rqueue_t **queues;
     size_t nqueues;
     size_t buffered; /* records in all queues */
+    /* Stream time moves (idle.c): the nodes whose class has `advance`,
+     * the stream time they last saw, and for window.idle.close.ms the
+     * wall clock and stream time after the last record processed. */
+    kstream_ctx_t **advancers;
+    size_t nadvancers;
+    int64_t advanced;    /* -1: never */
+    int64_t input_wall;  /* task creation until the first record */
+    int64_t input_time;  /* -1 before the first record */
+    bool idle_flushed;   /* caches flushed since the last record */
 } ks_task_t;
 
 typedef enum ks_handler {
@@ -100,6 +109,7 @@ typedef struct ks_thread {
     size_t nglobals;
     ks_client_t *global_client;
     const ks_msg_t *cur_msg; /* input record being processed */
+    int64_t idle_close_ms;   /* window.idle.close.ms; -1: off */
     bool failed;
     kstream_err_t error_code;
     char error[768];
@@ -134,6 +144,18 @@ ks_rqueue_t *ks_task_add_queue(ks_task_t *task, const char *topic,
  * KSTREAM_OK when there was none (*done = true). */
 kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
                                   bool *done);
+
+/* Stream time moves (idle.c). ks_task_find_advancers lists the nodes
+ * with an advance hook (-1: out of memory). ks_task_advance_nodes calls
+ * them when stream time moved since their last call (first failure
+ * returned, recorded with ks_fail). ks_thread_idle_advance: for each task
+ * that has processed no record for window.idle.close.ms of wall clock
+ * (and has none buffered), flush its caches once, move its stream time
+ * to the stream time of its last record plus the wall-clock time since,
+ * and fire stream-time punctuators and advance hooks. */
+int ks_task_find_advancers(ks_task_t *task);
+kstream_err_t ks_task_advance_nodes(ks_task_t *task);
+kstream_err_t ks_thread_idle_advance(ks_thread_t *th);
 
 /* Stores (task_stores.c): open the stores of a task's sub-topology
  * under <state_dir>/<sub>_<partition>/, wrapped with changelog and cache

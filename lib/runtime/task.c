@@ -57,6 +57,13 @@ ks_task_t *ks_task_new(const ks_subtopology_t *sub, int32_t partition,
                         &task->ctxs[((ks_node_t *)n->children.items[c])->index];
         }
     }
+    task->advanced = -1;
+    task->input_wall = task->env.wall_clock;
+    task->input_time = -1;
+    if (ks_task_find_advancers(task)) {
+        ks_task_free(task);
+        return NULL;
+    }
     char errstr[512] = "";
     *err = ks_task_open_stores(task, th, errstr, sizeof(errstr));
     if (*err) {
@@ -103,6 +110,7 @@ void ks_task_free(ks_task_t *task)
         for (size_t i = 0; i < task->sub->nodes.len; i++)
             free(task->ctxs[i].children);
     free(task->ctxs);
+    free(task->advancers);
     ks_task_close_stores(task);
     for (size_t q = 0; q < task->nqueues; q++) {
         free(task->queues[q]->items);
@@ -186,6 +194,9 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     th->cur_msg = NULL;
     ks_arena_reset(env->arena);
     th->m.processed++;
+    task->input_wall = env->wall_clock;
+    task->input_time = env->stream_time;
+    task->idle_flushed = false;
     if (err) {
         ks_err_kind_t kind = env->fail_kind == KS_FAIL_PRODUCTION
                                      ? KS_ERRK_PRODUCTION
@@ -207,6 +218,8 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     /* Stream-time punctuation after the record (Kafka's order). */
     env->fail_node = NULL;
     err = ks_punct_fire(env, KSTREAM_PUNCTUATE_STREAM_TIME, env->stream_time);
+    if (!err)
+        err = ks_task_advance_nodes(task);
     if (err)
         err = ks_handle_record_error(
                 th, KS_ERRK_PROCESSING, NULL, err,

@@ -73,6 +73,7 @@ ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
     th->default_backend = dsl && strcmp(dsl, "in_memory") == 0
                                   ? KSTREAM_STORE_MEMORY
                                   : KSTREAM_STORE_ROCKSDB;
+    th->idle_close_ms = ks_conf_int(conf, "window.idle.close.ms");
     th->dlq_topic = dlq ? ks_strdup(dlq) : NULL;
     th->sources = ks_map_new();
     th->routes = ks_map_new();
@@ -373,7 +374,7 @@ kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th)
                 return err;
         }
     }
-    return KSTREAM_OK;
+    return ks_thread_idle_advance(th);
 }
 
 kstream_err_t ks_thread_commit(ks_thread_t *th)
