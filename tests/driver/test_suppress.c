@@ -60,6 +60,31 @@ ParameterizedTest(int *backend, suppress,
     kstream_test_driver_destroy(drv);
 }
 
+HS_BACKEND_PARAMS(suppress, with_the_cache_on_the_same_finals_come_out)
+ParameterizedTest(int *backend, suppress,
+                  with_the_cache_on_the_same_finals_come_out)
+{
+    /* The count's updates reach the suppression at the commit; its stream
+     * time then moves to the largest of their timestamps. */
+    kstream_test_driver_t *drv = hs_driver(
+            final_counts(10, 5, 0, KSTREAM_BUFFER_EMIT_EARLY), *backend,
+            true, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 1);
+    h_pipe_ok(drv, "in", "A", "x", 3);
+    h_pipe_ok(drv, "in", "B", "x", 7);
+    h_pipe_ok(drv, "in", "A", "x", 12);
+    h_pipe_ok(drv, "in", "A", "x", 14);
+    h_pipe_ok(drv, "in", "B", "x", 15);
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "2", 3},
+              {"B@0", "1", 7});
+    h_pipe_ok(drv, "in", "C", "x", 25);
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@10", "2", 14},
+              {"B@10", "1", 15});
+    kstream_test_driver_destroy(drv);
+}
+
 Test(suppress, until_window_closes_with_zero_grace_emits_at_window_end)
 {
     kstream_test_driver_t *drv = hs_driver(
@@ -321,4 +346,24 @@ Test(suppress, until_window_closes_on_a_non_windowed_table_fails)
     h_build_fails(b, errstr, sizeof(errstr));
     cr_assert(h_contains_ci(errstr, "sup") || h_contains_ci(errstr, "window"),
               "errstr: %s", errstr);
+}
+
+Test(suppress, suppress_without_a_name_fails_naming_the_operator)
+{
+    for (int i = 0; i < 2; i++) {
+        kstream_builder_t *b = kstream_builder_new();
+        kstream_grouped_t *g = kstream_stream_group_by_key(
+                kstream_builder_stream(b, "in", NULL));
+        kstream_table_t *t = kstream_windowed_count(
+                kstream_grouped_windowed_by(g,
+                                            kstream_windows_tumbling(10, 0)),
+                "wc");
+        t = i == 0 ? kstream_table_suppress_until_window_closes(
+                             t, 0, 0, KSTREAM_BUFFER_EMIT_EARLY, NULL)
+                   : kstream_table_suppress_until_time_limit(
+                             t, 10, 0, 0, KSTREAM_BUFFER_EMIT_EARLY, NULL);
+        if (t != NULL)
+            kstream_stream_to(kstream_table_to_stream(t, NULL), "out", NULL);
+        hs_build_fails_naming(b, "suppress", "suppress", NULL);
+    }
 }
