@@ -216,6 +216,22 @@ Test(suppress_impl, session_windows_emit_merged_sessions_and_no_tombstones)
     kstream_test_driver_destroy(drv);
 }
 
+/* Sliding windows include their end: [0,10] still takes a record at 10
+ * while stream time is 10, so it is emitted at 11. */
+Test(suppress_impl, sliding_windows_close_after_their_inclusive_end)
+{
+    kstream_test_driver_t *drv = drv_plain(final_topo(
+            kstream_windows_sliding(10, 0), 0, 0, KSTREAM_BUFFER_FAIL));
+    pipe_in(drv, "a", 5);
+    pipe_in(drv, "z", 10);
+    expect_out(drv, K_TIME, "");
+    pipe_in(drv, "a", 10); /* still in [0,10] */
+    expect_out(drv, K_TIME, "");
+    pipe_in(drv, "z", 11);
+    expect_out(drv, K_TIME, "a@0=2/10 z@0=1/10");
+    kstream_test_driver_destroy(drv);
+}
+
 /* Append s to dst, space-separated. */
 static void append(char *dst, size_t size, const char *s)
 {
