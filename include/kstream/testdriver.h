@@ -72,7 +72,9 @@ kstream_test_driver_advance_wall_clock(kstream_test_driver_t *drv, int64_t ms);
 /** @returns the virtual wall-clock time (ms), or -1 for NULL. */
 KSTREAM_EXPORT int64_t kstream_test_driver_wall_clock(
         const kstream_test_driver_t *drv);
-/** Commit now: flush what operators buffer, then commit input offsets. */
+/** Commit now: flush what operators buffer (caches, whose updates may
+ *  feed later sub-topologies, whose caches are flushed in turn), then
+ *  commit input offsets. */
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_commit(
         kstream_test_driver_t *drv);
 /** Read a counter: "records-processed", "records-produced",

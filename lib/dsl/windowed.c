@@ -26,12 +26,6 @@
 
 #include "dsl/dsl.h"
 
-/* The node kinds (processor/window_agg.c, processor/session_agg.c);
- * their declarations belong in processor/processor.h next to
- * ks_class_aggregate, and are here until that header lists them. */
-extern const ks_proc_class_t ks_class_window_aggregate;
-extern const ks_proc_class_t ks_class_session_aggregate;
-
 enum { KIND_TUMBLING = 1, KIND_HOPPING, KIND_SLIDING, KIND_SESSION };
 
 kstream_windows_t kstream_windows_tumbling(int64_t size_ms, int64_t grace_ms)

@@ -305,6 +305,8 @@ extern const ks_proc_class_t ks_class_to_stream;
 extern const ks_proc_class_t ks_class_aggregate;
 extern const ks_proc_class_t ks_class_table_regroup;
 extern const ks_proc_class_t ks_class_table_aggregate;
+extern const ks_proc_class_t ks_class_window_aggregate;  /* window_agg.c */
+extern const ks_proc_class_t ks_class_session_aggregate; /* session_agg.c */
 
 typedef struct ks_process_params {
     kstream_processor_t proc;

@@ -155,12 +155,14 @@ kstream_err_t ks_store_cache_flushed(void *opaque, const void *key,
     kstream_ctx_t *ctx = ts->forward_ctx;
     if (!ctx) /* nobody downstream (e.g. a user store) */
         return KSTREAM_OK;
+    /* A put carries its time in the value; for a delete the cache has set
+     * cur_ts to the time of the delete (ks_cache_set_time). */
     int64_t t = ctx->env->cur_ts;
     kstream_bytes_t v = {NULL, 0}, o = {NULL, 0};
     if (value)
         ks_tv_decode(value, vlen, &t, &v);
     if (old)
-        ks_tv_decode(old, olen, value ? NULL : &t, &o);
+        ks_tv_decode(old, olen, NULL, &o);
     return ks_forward_change(ctx, key, klen, v.data, v.len, o.data, o.len,
                              t);
 }
