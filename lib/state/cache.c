@@ -79,10 +79,21 @@ typedef struct cache_entry {
     size_t vlen, vcap, klen;
     int64_t ts; /* *layer->now at the last put */
     bool is_dirty, deleted, heap;
+    uint8_t below; /* BELOW_*: does the inner store have the key? */
     uint8_t key[]; /* klen bytes, then the inline value area */
 } cache_entry_t;
 
 #define CACHE_ENTRY_OVERHEAD (sizeof(cache_entry_t) + CACHE_INDEX_OVERHEAD)
+
+/* What an entry knows of its key in the inner store: set by write-downs,
+ * and by the lookup a delete makes. A deleted entry keeps the value the
+ * inner store had when the delete was made (its data, vlen bytes; none
+ * when BELOW_ABSENT). A delete whose key was present then is written down
+ * and reported, with that value as the old one, even when the inner store
+ * no longer shows the key at write-down time: a segmented store hides
+ * records that expired meanwhile, but downstream saw the value and must
+ * see the tombstone (a merged-away session, say). */
+enum { BELOW_UNKNOWN, BELOW_PRESENT, BELOW_ABSENT };
 
 struct ks_cache {
     size_t max_bytes;
@@ -151,14 +162,16 @@ static size_t entry_size(const cache_entry_t *e) {
     return e->klen + e->vlen + CACHE_ENTRY_OVERHEAD;
 }
 
+/* A new entry holding data[0..len): the value, or for a delete the value
+ * the inner store had (see BELOW_*). */
 static cache_entry_t *entry_new(cache_layer_t *L, const void *key,
-                                size_t klen, const void *value, size_t vlen) {
+                                size_t klen, const void *data, size_t len,
+                                bool deleted) {
     cache_entry_t *e;
-    size_t vcap = value ? vlen : 0;
+    size_t vcap = len < CACHE_INLINE_MIN ? CACHE_INLINE_MIN
+                                         : (len + 7) & ~(size_t)7;
 
-    vcap = vcap < CACHE_INLINE_MIN ? CACHE_INLINE_MIN
-                                   : (vcap + 7) & ~(size_t)7;
-    if (vcap < vlen || klen > (size_t)PTRDIFF_MAX - sizeof(*e) - vcap)
+    if (vcap < len || klen > (size_t)PTRDIFF_MAX - sizeof(*e) - vcap)
         return NULL;
     e = malloc(sizeof(*e) + klen + vcap);
     if (!e)
@@ -173,27 +186,24 @@ static cache_entry_t *entry_new(cache_layer_t *L, const void *key,
     e->vcap = vcap;
     e->heap = false;
     e->is_dirty = false;
-    e->deleted = value == NULL;
-    e->vlen = value ? vlen : 0;
-    if (value && vlen > 0)
-        memcpy(e->val, value, vlen);
+    e->deleted = deleted;
+    e->below = BELOW_UNKNOWN;
+    e->vlen = len;
+    if (len > 0)
+        memcpy(e->val, data, len);
     e->ts = 0;
     return e;
 }
 
-/* Reuse the value buffer when the new value fits; else grow it by half. */
-static kstream_err_t entry_set_value(cache_entry_t *e, const void *value,
-                                     size_t vlen) {
-    if (!value) {
-        e->deleted = true;
-        e->vlen = 0;
-        return KSTREAM_OK;
-    }
-    if (vlen > e->vcap) {
+/* Replace the entry's data, reusing its buffer when the new data fits;
+ * else the buffer grows by half. */
+static kstream_err_t entry_set(cache_entry_t *e, const void *data, size_t len,
+                               bool deleted) {
+    if (len > e->vcap) {
         size_t cap = e->vcap + e->vcap / 2;
         uint8_t *v;
-        if (cap < vlen)
-            cap = vlen;
+        if (cap < len)
+            cap = len;
         v = realloc(e->heap ? e->val : NULL, cap);
         if (!v)
             return KSTREAM_ERR_NO_MEMORY;
@@ -201,10 +211,10 @@ static kstream_err_t entry_set_value(cache_entry_t *e, const void *value,
         e->vcap = cap;
         e->heap = true;
     }
-    if (vlen > 0)
-        memcpy(e->val, value, vlen);
-    e->vlen = vlen;
-    e->deleted = false;
+    if (len > 0 && data != e->val)
+        memcpy(e->val, data, len);
+    e->vlen = len;
+    e->deleted = deleted;
     return KSTREAM_OK;
 }
 
@@ -280,18 +290,31 @@ static kstream_err_t write_below(cache_layer_t *L, const void *key,
             olen = cur.len;
         } else if (err != KSTREAM_ERR_NOT_FOUND) {
             return err;
+        } else if (e && e->deleted && e->below == BELOW_PRESENT) {
+            old = e->val; /* gone below since the delete: what it was */
+            olen = e->vlen;
         }
         if (!value && !old) {
-            if (e)
+            if (e) {
                 entry_clean(e);
+                e->below = BELOW_ABSENT;
+            }
             return KSTREAM_OK;
         }
     }
     err = in->ops->put(in, key, klen, value, vlen);
     if (err != KSTREAM_OK)
         return err;
-    if (e)
+    if (e) {
         entry_clean(e);
+        e->below = value ? BELOW_PRESENT : BELOW_ABSENT;
+        if (!value) {
+            /* Nothing below now: drop the kept value (its bytes stay
+             * readable for the listener until the entry changes). */
+            L->cache->bytes -= e->vlen;
+            e->vlen = 0;
+        }
+    }
     if (!L->listener)
         return KSTREAM_OK;
     return L->listener(L->opaque, key, klen, value, vlen, old, olen);
@@ -307,8 +330,8 @@ static kstream_err_t entry_write_down(cache_layer_t *L, cache_entry_t *e) {
         saved = *L->now;
         *L->now = e->ts;
     }
-    err = write_below(L, e->key, e->klen, e->deleted ? NULL : e->val, e->vlen,
-                      e);
+    err = write_below(L, e->key, e->klen, e->deleted ? NULL : e->val,
+                      e->deleted ? 0 : e->vlen, e);
     if (L->now)
         *L->now = saved;
     return err;
@@ -372,20 +395,45 @@ static kstream_err_t cache_put(ks_store_t *s, const void *key, size_t klen,
     cache_layer_t *L = (cache_layer_t *)s;
     ks_cache_t *c = L->cache;
     cache_entry_t *e;
+    const void *data = value;
+    size_t len = vlen;
+    uint8_t below = BELOW_UNKNOWN;
     kstream_err_t err;
 
     if (c->max_bytes == 0)
         return write_below(L, key, klen, value, vlen, NULL);
     e = entry_lookup(L, key, klen);
+    if (!value) {
+        if (e && (e->deleted || !e->is_dirty)) {
+            /* Already deleted, or clean: the entry holds what is below. */
+            data = e->val;
+            len = e->vlen;
+        } else {
+            /* Kafka's delete reads the old value too: keep it. */
+            kstream_bytes_t cur;
+            err = s->inner->ops->get(s->inner, key, klen, &cur);
+            if (err == KSTREAM_OK) {
+                below = BELOW_PRESENT;
+                data = cur.data;
+                len = cur.len;
+            } else if (err == KSTREAM_ERR_NOT_FOUND) {
+                below = BELOW_ABSENT;
+                data = NULL;
+                len = 0;
+            } else {
+                return err;
+            }
+        }
+    }
     if (e) {
         size_t before = entry_size(e);
-        err = entry_set_value(e, value, vlen);
+        err = entry_set(e, data, len, value == NULL);
         if (err != KSTREAM_OK)
             return err;
         c->bytes = c->bytes - before + entry_size(e);
         entry_touch(c, e);
     } else {
-        e = entry_new(L, key, klen, value, vlen);
+        e = entry_new(L, key, klen, data, len, value == NULL);
         if (!e)
             return KSTREAM_ERR_NO_MEMORY;
         err = L->index->ops->put(L->index, key, klen, &e, sizeof(e));
@@ -396,6 +444,8 @@ static kstream_err_t cache_put(ks_store_t *s, const void *key, size_t klen,
         ring_insert_after(&c->lru, &e->lru);
         c->bytes += entry_size(e);
     }
+    if (below != BELOW_UNKNOWN)
+        e->below = below;
     if (!e->is_dirty) {
         ring_insert_after(L->dirty.prev, &e->dirty);
         e->is_dirty = true;
@@ -501,7 +551,7 @@ static kstream_err_t citer_snapshot(cache_iter_t *it, ks_iter_t *ci) {
         memcpy(&e, v.data, sizeof(e));
         memset(&h, 0, sizeof(h)); /* padding too: it is copied */
         h.klen = e->klen;
-        h.vlen = e->vlen;
+        h.vlen = e->deleted ? 0 : e->vlen;
         h.deleted = e->deleted;
         if (ks_buf_append(&it->snap, &h, sizeof(h)) != 0 ||
             (h.klen > 0 && ks_buf_append(&it->snap, e->key, h.klen) != 0) ||

@@ -222,6 +222,34 @@ Test(cache, delete_of_a_key_absent_below_is_not_written) {
     cr_assert_null(sget(layer, "gone"));
 }
 
+Test(cache, delete_of_a_key_that_expired_below_is_still_reported) {
+    /* A segmented store hides records once they expire: a delete decided
+     * while the key was there must still reach the listener, with the
+     * value downstream saw as the old one. */
+    sput(layer, "s1", "v");
+    sput(layer, "s3", "x1");
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 2));
+    sput(inner, "s2", "w"); /* not cached */
+    sput(layer, "s3", "x2"); /* never written down */
+    sput(layer, "s1", NULL);
+    sput(layer, "s2", NULL);
+    sput(layer, "s3", NULL);
+    sput(inner, "s1", NULL); /* all three expire below */
+    sput(inner, "s2", NULL);
+    sput(inner, "s3", NULL);
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 5));
+    assert_rec(&rec.recs[2], "s3", NULL, "x1");
+    assert_rec(&rec.recs[3], "s1", NULL, "v");
+    assert_rec(&rec.recs[4], "s2", NULL, "w");
+
+    /* Deleted and written down: nothing is kept, nothing reported again. */
+    sput(layer, "s1", NULL);
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(int, rec.n, 5));
+}
+
 Test(cache, eviction_is_least_recently_used_across_layers) {
     size_t cost = entry_cost(2, 2);
     recorder_t rb;
