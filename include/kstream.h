@@ -20,8 +20,8 @@
  *  - The API is split over the files of include/kstream/, one per section,
  *    all included here: version, errors and configuration (base.h), records and
  *    serdes (record.h), the DSL (dsl.h), the processor API (processor.h),
- *    state stores (state.h), tables and aggregations (table.h) and the test
- *    driver (testdriver.h).
+ *    state stores (state.h), tables and aggregations (table.h), joins
+ *    (join.h) and the test driver (testdriver.h).
  *  - Every function that takes a handle checks it: a NULL handle or another
  *    bad argument gives KSTREAM_ERR_INVALID_ARG (or NULL), never a crash.
  */
@@ -56,6 +56,7 @@ extern "C" {
 #include "kstream/processor.h"
 #include "kstream/state.h"
 #include "kstream/table.h"
+#include "kstream/join.h"
 #include "kstream/testdriver.h"
 
 #ifdef __cplusplus

@@ -98,4 +98,14 @@ kstream_stream_t *ks_dsl_grouped_input(kstream_grouped_t *g,
 kstream_table_t *ks_dsl_table(kstream_builder_t *b, ks_node_t *n,
                               const char *store);
 
+/* The store that materializes t, adding a materializing node (and store
+ * "<name>-<side>-table") under t when it has none. NULL: error recorded.
+ * The caller makes its join node use the store (ks_node_add_store). */
+const char *ks_dsl_table_store(kstream_table_t *t, const char *name,
+                               const char *side);
+/* s, or a repartition of s through "<name>-<side>-repartition" when its
+ * key changed upstream (joins need co-partitioned inputs). */
+kstream_stream_t *ks_dsl_copartition(kstream_stream_t *s, const char *name,
+                                     const char *side);
+
 #endif /* KS_DSL_H */

@@ -3,6 +3,7 @@
  * print, process. Each checks its arguments and records the first error in
  * the builder. A callback's opaque is given in every case: freed with
  * opaque_free on failure, or when the topology goes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,4 +338,14 @@ kstream_stream_t *kstream_stream_process(kstream_stream_t *s,
     }
     /* A processor may change keys: downstream joins must repartition. */
     return ks_dsl_stream(s->b, n, true);
+}
+
+kstream_stream_t *ks_dsl_copartition(kstream_stream_t *s, const char *name,
+                                     const char *side)
+{
+    if (!s->key_changed)
+        return s;
+    char rname[300];
+    snprintf(rname, sizeof(rname), "%s-%s", name, side);
+    return kstream_stream_repartition(s, 0, rname);
 }

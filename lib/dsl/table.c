@@ -164,3 +164,22 @@ kstream_stream_t *kstream_table_to_stream(kstream_table_t *t, const char *name)
         return NULL;
     return ks_dsl_stream(t->b, n, false);
 }
+
+const char *ks_dsl_table_store(kstream_table_t *t, const char *name,
+                               const char *side)
+{
+    if (t->store[0])
+        return t->store;
+    char store[300];
+    snprintf(store, sizeof(store), "%s-%s-table", name, side);
+    char *params = ks_strdup(store);
+    if (!params)
+        return ks_dsl_error(t->b, "out of memory");
+    kstream_stream_t s = {.b = t->b, .node = t->node};
+    ks_node_t *n = ks_dsl_child(&s, KS_NODE_PROCESSOR, &ks_class_table_source,
+                                params, "KTABLE-MATERIALIZE", store);
+    if (!n || !ks_dsl_store(t->b, n, store, KSTREAM_STORE_KEY_VALUE))
+        return NULL;
+    snprintf(t->store, sizeof(t->store), "%s", store);
+    return t->store;
+}

@@ -22,6 +22,34 @@ static const ks_node_t *writer_of(const kstream_topology_t *t,
     return NULL;
 }
 
+/* The join node of a sub-topology whose inputs must be co-partitioned,
+ * or NULL. */
+static const ks_node_t *join_of(const ks_subtopology_t *sub)
+{
+    for (size_t i = 0; i < sub->nodes.len; i++)
+        if (((const ks_node_t *)sub->nodes.items[i])->copartition)
+            return sub->nodes.items[i];
+    return NULL;
+}
+
+/* The largest partition count of a sub-topology's external source topics
+ * (-1: none, or one does not exist). */
+static int32_t external_max(const ks_subtopology_t *sub,
+                            int32_t (*pcount)(void *, const char *),
+                            void *opaque)
+{
+    int32_t best = -1;
+    for (size_t i = 0; i < sub->sources.len; i++) {
+        const ks_node_t *src = sub->sources.items[i];
+        for (size_t k = 0; !src->internal && k < src->ntopics; k++) {
+            int32_t n = pcount(opaque, src->topics[k]);
+            if (n > best)
+                best = n;
+        }
+    }
+    return best;
+}
+
 static int32_t resolve(const kstream_topology_t *t, const ks_node_t *src,
                        const char *app_id,
                        int32_t (*pcount)(void *, const char *), void *opaque,
@@ -29,6 +57,14 @@ static int32_t resolve(const kstream_topology_t *t, const ks_node_t *src,
 {
     if (src->partitions > 0)
         return src->partitions;
+    /* A repartition topic feeding a join takes the partition count of the
+     * join's other inputs (Kafka Streams' co-partition groups). */
+    if (src->internal && src->subtopology >= 0 &&
+        join_of(&t->subs[src->subtopology])) {
+        int32_t n = external_max(&t->subs[src->subtopology], pcount, opaque);
+        if (n > 0)
+            return n;
+    }
     if (!src->internal) {
         int32_t best = -1;
         for (size_t i = 0; i < src->ntopics; i++) {
@@ -140,4 +176,54 @@ void ks_internal_topics_free(ks_internal_topic_t *topics, size_t n)
     for (size_t i = 0; i < n; i++)
         free(topics[i].name);
     free(topics);
+}
+
+kstream_err_t ks_check_copartition(const kstream_topology_t *t,
+                                   const char *app_id,
+                                   int32_t (*pcount)(void *opaque,
+                                                     const char *topic),
+                                   void *opaque, char *errstr,
+                                   size_t errstr_size)
+{
+    for (size_t s = 0; s < t->nsubs; s++) {
+        const ks_subtopology_t *sub = &t->subs[s];
+        const ks_node_t *join = join_of(sub);
+        if (!join)
+            continue;
+        const char *first = NULL;
+        int32_t first_n = -1;
+        char name[600], first_name[600] = "";
+        for (size_t i = 0; i < sub->sources.len; i++) {
+            const ks_node_t *src = sub->sources.items[i];
+            int32_t n = -1;
+            for (size_t k = 0; k < src->ntopics; k++) {
+                n = src->internal ? resolve(t, src, app_id, pcount, opaque, 0,
+                                            errstr, errstr_size)
+                                  : pcount(opaque, src->topics[k]);
+                if (n < 0) {
+                    if (!src->internal)
+                        ks_errstr(errstr, errstr_size,
+                                  "source topic '%s' of '%s' does not exist",
+                                  src->topics[k], src->name);
+                    return KSTREAM_ERR_UNKNOWN_TOPIC;
+                }
+                ks_topic_name(src->topics[k], src->internal, app_id, name,
+                              sizeof(name));
+                if (!first) {
+                    first = src->topics[k];
+                    first_n = n;
+                    snprintf(first_name, sizeof(first_name), "%s", name);
+                } else if (n != first_n) {
+                    ks_errstr(errstr, errstr_size,
+                              "join '%s' needs co-partitioned inputs, but "
+                              "topic '%s' has %d partitions and topic '%s' "
+                              "has %d",
+                              join->name, first_name, (int)first_n, name,
+                              (int)n);
+                    return KSTREAM_ERR_INVALID_TOPOLOGY;
+                }
+            }
+        }
+    }
+    return KSTREAM_OK;
 }

@@ -203,5 +203,13 @@ kstream_err_t ks_internal_topics(const kstream_topology_t *t,
                                  void *opaque, ks_internal_topic_t **out,
                                  size_t *n, char *errstr, size_t errstr_size);
 void ks_internal_topics_free(ks_internal_topic_t *topics, size_t n);
+/* Inputs of every join (a sub-topology with a copartition node) have the
+ * same partition count; else an error naming the join and both topics. */
+kstream_err_t ks_check_copartition(const kstream_topology_t *t,
+                                   const char *app_id,
+                                   int32_t (*pcount)(void *opaque,
+                                                     const char *topic),
+                                   void *opaque, char *errstr,
+                                   size_t errstr_size);
 
 #endif /* KS_RUNTIME_H */

@@ -218,8 +218,13 @@ static kstream_err_t start(kstream_test_driver_t *drv)
                             its[i].name, (int)have, (int)its[i].partitions);
     }
     ks_internal_topics_free(its, nits);
-    if (err)
+    if (!err)
+        err = ks_check_copartition(t, drv->app_id, sim_pcount, drv->sim,
+                                   drv->last_error, sizeof(drv->last_error));
+    if (err) {
+        drv->failed = err;
         return err;
+    }
     ks_client_t *gclient = ks_sim_client_new(drv->sim, NULL, NULL);
     if (!gclient)
         return set_error(drv, KSTREAM_ERR_NO_MEMORY, "out of memory");

@@ -48,6 +48,8 @@ typedef struct ks_node {
 
     int subtopology; /* after build */
     int index;       /* position within its sub-topology, after build */
+    bool copartition; /* a join: its sub-topology's inputs must be
+                         co-partitioned */
 } ks_node_t;
 
 /* A state store of the topology. Processors name the stores they use;
