@@ -170,8 +170,8 @@ const char *ks_dsl_table_store(kstream_table_t *t, const char *name,
 {
     if (t->store[0])
         return t->store;
-    char store[300];
-    snprintf(store, sizeof(store), "%s-%s-table", name, side);
+    char store[200];
+    snprintf(store, sizeof(store), "%.150s-%.20s-table", name, side);
     char *params = ks_strdup(store);
     if (!params)
         return ks_dsl_error(t->b, "out of memory");
