@@ -159,7 +159,7 @@ bench bench-quick:
 else
 BENCH_SRCS   := $(sort $(wildcard bench/*.c))
 BENCH_BINS   := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
-BENCH_COMMON := bench/common/bench.c
+BENCH_COMMON := bench/common/bench.c bench/common/count.c
 BENCH_CFLAGS := $(filter-out $(OPT) $(SANFLAGS),$(ALL_CFLAGS)) -O2 -g
 BENCH_WRAP   := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
