@@ -25,8 +25,11 @@
  * Write-down (eviction of a dirty entry, or flush): read the inner store's
  * current value (copied: the put below invalidates it), put the entry's
  * value (or delete) into the inner store, mark the entry clean, then call
- * the listener with (value, old). A delete of a key the inner store does
- * not have is neither written nor reported (Kafka's optimization). With
+ * the listener with (value, old). A delete of a key the inner store did
+ * not have when the delete was made is neither written nor reported
+ * (Kafka's optimization); one that it had is, with the value it had as
+ * old, even if the record expired below since (see BELOW_*). A delete
+ * reads the inner store once for that (as Kafka's delete does). With
  * max_bytes 0 puts skip the entries and write down at once.
  *
  * Eviction runs after a put while the total exceeds the bound, taking the
