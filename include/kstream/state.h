@@ -126,8 +126,9 @@ KSTREAM_EXPORT kstream_err_t kstream_window_store_get(
 KSTREAM_EXPORT kstream_err_t kstream_window_store_fetch(
         kstream_store_t *st, const void *key, size_t klen, int64_t time_from,
         int64_t time_to, kstream_iter_t **it);
-/** Windows of every key with start in [time_from, time_to], by key then
- *  start. */
+/** Windows of every key with start in [time_from, time_to], in the
+ *  store's order (by encoded key: key bytes then start; when one key is a
+ *  prefix of another their windows may interleave, as in Kafka Streams). */
 KSTREAM_EXPORT kstream_err_t
 kstream_window_store_fetch_all(kstream_store_t *st, int64_t time_from,
                                int64_t time_to, kstream_iter_t **it);
