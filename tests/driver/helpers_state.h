@@ -45,10 +45,11 @@ static inline const char *hs_backend_name(int idx)
 #define HS_CACHE_ON "10485760"
 
 /* A driver for \p b (consumed) with application.id "app", the DSL store
- * backend \p backend (an index for hs_backend_name()), the cache on or
+ * backend \p backend (an index for hs_backend_name()), the cache on
+ * (\p cache non-zero; an int, not a bool, as va_start's last argument) or
  * off, then NULL-terminated name/value pairs (applied last). */
 static inline __attribute__((sentinel)) kstream_test_driver_t *
-hs_driver(kstream_builder_t *b, int backend, bool cache, ...)
+hs_driver(kstream_builder_t *b, int backend, int cache, ...)
 {
     kstream_topology_t *t = h_build(b);
     kstream_conf_t *conf = kstream_conf_new();
