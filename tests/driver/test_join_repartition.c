@@ -1,0 +1,358 @@
+/* test_join_repartition.c - joins after key-changing operators, through
+ * the test driver: select_key, map, flat_map, process and group_by before
+ * a join insert a repartition topic ("<application.id>-<name>-left-
+ * repartition" / "-right-"), sized like the join's other input so that
+ * differently partitioned sources still join; operators that keep the key
+ * add none; NULL keys made upstream; describe() shows the topics. Written
+ * from include/kstream/join.h. */
+#include "helpers_join.h"
+
+TestSuite(join_repartition, .timeout = 20);
+
+/* ---- key-changing operators before a stream-table join -------------------- */
+
+enum { OP_SELECT_KEY = 0, OP_MAP, OP_FLAT_MAP, OP_PROCESS, N_OPS };
+
+static const char *op_name(int op)
+{
+    static const char *names[] = {"select_key", "map", "flat_map",
+                                  "process"};
+    return names[op];
+}
+
+/* orders (keyed by order id, value "<user>:<item>") re-keyed by the user
+ * with \p op, left join users as "ej" -> out */
+static kstream_builder_t *rekeyed_join(int op)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    switch (op) {
+    case OP_SELECT_KEY:
+        s = kstream_stream_select_key(s, hs_key_from_value, NULL, NULL, NULL);
+        break;
+    case OP_MAP:
+        s = kstream_stream_map(s, hs_key_from_value, NULL, NULL, NULL);
+        break;
+    case OP_FLAT_MAP:
+        s = kstream_stream_flat_map(s, hj_flat_key_from_value, NULL, NULL,
+                                    NULL);
+        break;
+    default:
+        s = kstream_stream_process(s, &hj_rekey_proc, NULL, NULL, NULL, 0,
+                                   "rekey");
+        break;
+    }
+    cr_assert(s != NULL, "%s: %s", op_name(op), kstream_builder_error(b));
+    kstream_stream_t *j = kstream_stream_join_table(
+            s, users, KSTREAM_JOIN_LEFT, hj_joiner, NULL, NULL, "ej");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(j, "out", NULL);
+    return b;
+}
+
+ParameterizedTestParameters(join_repartition,
+                            key_change_before_a_join_repartitions_the_left_side)
+{
+    static int ops[N_OPS] = {OP_SELECT_KEY, OP_MAP, OP_FLAT_MAP, OP_PROCESS};
+    return cr_make_param_array(int, ops, N_OPS);
+}
+
+/* orders have 4 partitions, users 2: the repartition topic takes the
+ * table's 2, and every order meets its user. */
+ParameterizedTest(int *op, join_repartition,
+                  key_change_before_a_join_repartitions_the_left_side)
+{
+    kstream_test_driver_t *drv = hs_driver(rekeyed_join(*op), *op % 2,
+                                           false, NULL);
+    hj_topics(drv, "orders", 4, "users", 2, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "users", "u2", "bob", 2);
+    h_pipe_ok(drv, "users", "u3", "carol", 3);
+    bool used[4] = {false, false, false, false};
+    const char *orders[][2] = {{"o1", "u1:book"}, {"o2", "u2:pen"},
+                               {"o3", "u3:ink"},  {"o4", "u1:lamp"},
+                               {"o5", "u4:desk"}, {"o6", "u2:cup"},
+                               {"o7", "u3:mug"},  {"o8", "u1:pad"}};
+    for (int i = 0; i < 8; i++) {
+        used[h_partition_of(orders[i][0], 4)] = true;
+        h_pipe_ok(drv, "orders", orders[i][0], orders[i][1], 10 + i);
+    }
+    cr_assert(used[0] && used[1] && used[2] && used[3],
+              "orders do not cover the 4 partitions");
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "u1:book/alice", 10},
+              {"u2", "u2:pen/bob", 11}, {"u3", "u3:ink/carol", 12},
+              {"u1", "u1:lamp/alice", 13}, {"u4", "u4:desk/null", 14},
+              {"u2", "u2:cup/bob", 15}, {"u3", "u3:mug/carol", 16},
+              {"u1", "u1:pad/alice", 17});
+    /* the re-keyed orders went through the left repartition topic, each
+     * in its user's partition of 2 */
+    int n = 0;
+    const kstream_record_t *rec = NULL;
+    while (kstream_test_driver_read(drv, "app-ej-left-repartition", &rec) ==
+           KSTREAM_OK) {
+        char kb[64];
+        h_bytes_fmt(kstream_record_key(rec), kb, sizeof(kb));
+        cr_assert(eq(i32, kstream_record_partition(rec),
+                     h_partition_of(kb, 2)),
+                  "%s: key %s in partition %d", op_name(*op), kb,
+                  (int)kstream_record_partition(rec));
+        n++;
+    }
+    cr_assert(eq(int, n, 8), "%s: %d records in app-ej-left-repartition",
+              op_name(*op), n);
+    kstream_test_driver_destroy(drv);
+}
+
+Test(join_repartition, describe_shows_the_left_repartition_topic)
+{
+    kstream_topology_t *t = h_build(rekeyed_join(OP_SELECT_KEY));
+    char *text = hj_describe(t);
+    cr_assert(hj_line_has(text, "Sink", "ej-left-repartition"),
+              "no sink to the repartition topic:\n%s", text);
+    cr_assert(hj_line_has(text, "Source", "ej-left-repartition"),
+              "no source of the repartition topic:\n%s", text);
+    cr_assert(eq(int, hj_subtopologies(text), 2), "%s", text);
+    kstream_free(text);
+    kstream_topology_destroy(t);
+}
+
+/* map_values and filter keep the key: no repartition topic. */
+Test(join_repartition, operators_that_keep_the_key_add_no_repartition)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    s = kstream_stream_map_values(s, h_map_identity, NULL, NULL, NULL);
+    s = kstream_stream_filter(s, h_pred_true, NULL, NULL, NULL);
+    kstream_stream_t *j = kstream_stream_join_table(
+            s, users, KSTREAM_JOIN_INNER, hj_joiner, NULL, NULL, "ej");
+    kstream_stream_to(j, "out", NULL);
+    kstream_topology_t *t = h_build(b);
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "repartition") == NULL, "%s", text);
+    cr_assert(eq(int, hj_subtopologies(text), 1), "%s", text);
+    kstream_free(text);
+    kstream_test_driver_t *drv = h_driver_t(t, "application.id", "app",
+                                            NULL);
+    hj_topics(drv, "orders", 2, "users", 2, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "u1", "o1", 2);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "o1/alice", 2});
+    cr_assert(kstream_test_driver_is_empty(drv, "app-ej-left-repartition"));
+    kstream_test_driver_destroy(drv);
+}
+
+/* ---- NULL keys made upstream ------------------------------------------------ */
+
+/* select_key: the value up to ':', or a NULL key when there is none. */
+static kstream_err_t key_or_null(const kstream_record_t *in,
+                                 kstream_record_t *out, void *opaque)
+{
+    kstream_bytes_t v = kstream_record_value(in);
+    if (v.data == NULL || memchr(v.data, ':', v.len) == NULL)
+        return kstream_record_set_key(out, NULL, 0);
+    return hs_key_from_value(in, out, opaque);
+}
+
+static kstream_builder_t *null_keyed_join(kstream_join_kind_t kind)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    s = kstream_stream_select_key(s, key_or_null, NULL, NULL, NULL);
+    kstream_stream_t *j = kstream_stream_join_table(s, users, kind, hj_joiner,
+                                                    NULL, NULL, "ej");
+    kstream_stream_to(j, "out", NULL);
+    return b;
+}
+
+Test(join_repartition, null_keys_made_upstream_reach_a_left_join)
+{
+    kstream_test_driver_t *drv =
+            hs_driver(null_keyed_join(KSTREAM_JOIN_LEFT), 1, false, NULL);
+    hj_topics(drv, "orders", 2, "users", 2, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "o1", "u1:book", 2);
+    h_pipe_ok(drv, "orders", "o2", "nouser", 3);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "u1:book/alice", 2},
+              {"null", "nouser/null", 3});
+    cr_assert(eq(i64, h_metric(drv, "records-dropped"), 0));
+    kstream_test_driver_destroy(drv);
+}
+
+Test(join_repartition, null_keys_made_upstream_are_dropped_by_an_inner_join)
+{
+    kstream_test_driver_t *drv =
+            hs_driver(null_keyed_join(KSTREAM_JOIN_INNER), 1, false, NULL);
+    hj_topics(drv, "orders", 2, "users", 2, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "o1", "u1:book", 2);
+    h_pipe_ok(drv, "orders", "o2", "nouser", 3);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "u1:book/alice", 2});
+    cr_assert(eq(i64, h_metric(drv, "records-dropped"), 1));
+    kstream_test_driver_destroy(drv);
+}
+
+/* ---- group_by before a table-table join ----------------------------------------- */
+
+/* orders grouped by user (through "app-by-user-repartition") and
+ * aggregated, then joined to users: the grouping's repartition topic takes
+ * the users topic's partition count. */
+HS_BACKEND_PARAMS(join_repartition, group_by_before_a_join_is_co_partitioned)
+ParameterizedTest(int *backend, join_repartition,
+                  group_by_before_a_join_is_co_partitioned)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    kstream_grouped_t *g =
+            kstream_stream_group_by(s, hs_key_from_value, NULL, NULL,
+                                    "by-user");
+    kstream_table_t *agg = kstream_grouped_aggregate(
+            g, hs_init_i, hs_agg_concat, NULL, NULL, "orders-by-user");
+    kstream_table_t *j = kstream_table_join_table(
+            agg, users, KSTREAM_JOIN_INNER, hj_joiner, NULL, NULL, "tt");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(j, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, *backend, false, NULL);
+    hj_topics(drv, "orders", 4, "users", 2, NULL);
+    hj_hist_t h = {NULL};
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "users", "u2", "bob", 2);
+    h_pipe_ok(drv, "orders", "o1", "u1:book", 10);
+    HJ_STEP(drv, "out", &h, "first order of u1", {"u1", "i+u1:book/alice", 10});
+    h_pipe_ok(drv, "orders", "o2", "u2:pen", 11);
+    HJ_STEP(drv, "out", &h, "first order of u2", {"u2", "i+u2:pen/bob", 11});
+    h_pipe_ok(drv, "orders", "o3", "u1:ink", 12);
+    HJ_STEP(drv, "out", &h, "second order of u1",
+            {"u1", "i+u1:book+u1:ink/alice", 12});
+    h_pipe_ok(drv, "users", "u2", NULL, 13);
+    HJ_STEP(drv, "out", &h, "user deleted", {"u2", NULL, 13});
+    hj_hist_free(&h);
+    const kstream_record_t *rec = NULL;
+    int n = 0;
+    while (kstream_test_driver_read(drv, "app-by-user-repartition", &rec) ==
+           KSTREAM_OK) {
+        char kb[64];
+        h_bytes_fmt(kstream_record_key(rec), kb, sizeof(kb));
+        cr_assert(eq(i32, kstream_record_partition(rec),
+                     h_partition_of(kb, 2)),
+                  "key %s in partition %d", kb,
+                  (int)kstream_record_partition(rec));
+        n++;
+    }
+    cr_assert(eq(int, n, 3));
+    kstream_test_driver_destroy(drv);
+}
+
+/* ---- stream-stream joins: either side ---------------------------------------------- */
+
+/* views (keyed by user) join clicks re-keyed from "<user>:<click>" */
+HS_BACKEND_PARAMS(join_repartition, key_change_on_the_right_repartitions_it)
+ParameterizedTest(int *backend, join_repartition,
+                  key_change_on_the_right_repartitions_it)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_stream_t *l = kstream_builder_stream(b, "views", NULL);
+    kstream_stream_t *r = kstream_builder_stream(b, "clicks", NULL);
+    r = kstream_stream_select_key(r, hs_key_from_value, NULL, NULL, NULL);
+    kstream_stream_t *j = kstream_stream_join_stream(
+            l, r, kstream_join_windows(10, 100), KSTREAM_JOIN_INNER,
+            hj_joiner, NULL, NULL, "ss");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(j, "out", NULL);
+    kstream_topology_t *t = h_build(b);
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "ss-right-repartition") != NULL, "%s", text);
+    cr_assert(strstr(text, "ss-left-repartition") == NULL, "%s", text);
+    kstream_free(text);
+    kstream_test_driver_t *drv = h_driver_t(
+            t, "application.id", "app", "default.dsl.store",
+            hs_backend_name(*backend), NULL);
+    hj_topics(drv, "views", 2, "clicks", 3, NULL);
+    h_pipe_ok(drv, "views", "u1", "v1", 100);
+    h_pipe_ok(drv, "views", "u2", "v2", 101);
+    h_pipe_ok(drv, "clicks", "c1", "u1:c1", 105);
+    h_pipe_ok(drv, "clicks", "c2", "u2:c2", 106);
+    h_pipe_ok(drv, "clicks", "c3", "u3:c3", 107);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "v1/u1:c1", 105},
+              {"u2", "v2/u2:c2", 106});
+    const kstream_record_t *rec = NULL;
+    int n = 0;
+    while (kstream_test_driver_read(drv, "app-ss-right-repartition", &rec) ==
+           KSTREAM_OK) {
+        char kb[64];
+        h_bytes_fmt(kstream_record_key(rec), kb, sizeof(kb));
+        cr_assert(eq(i32, kstream_record_partition(rec),
+                     h_partition_of(kb, 2)),
+                  "key %s in partition %d", kb,
+                  (int)kstream_record_partition(rec));
+        n++;
+    }
+    cr_assert(eq(int, n, 3));
+    kstream_test_driver_destroy(drv);
+}
+
+Test(join_repartition, key_change_on_both_sides_repartitions_both)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_stream_t *l = kstream_builder_stream(b, "views", NULL);
+    kstream_stream_t *r = kstream_builder_stream(b, "clicks", NULL);
+    l = kstream_stream_map(l, hs_key_from_value, NULL, NULL, NULL);
+    r = kstream_stream_select_key(r, hs_key_from_value, NULL, NULL, NULL);
+    kstream_stream_t *j = kstream_stream_join_stream(
+            l, r, kstream_join_windows(10, 0), KSTREAM_JOIN_LEFT,
+            hj_joiner, NULL, NULL, "ss");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(j, "out", NULL);
+    kstream_topology_t *t = h_build(b);
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "ss-left-repartition") != NULL, "%s", text);
+    cr_assert(strstr(text, "ss-right-repartition") != NULL, "%s", text);
+    kstream_free(text);
+    kstream_test_driver_t *drv = h_driver_t(t, "application.id", "app",
+                                            NULL);
+    hj_topics(drv, "views", 3, "clicks", 3, NULL);
+    h_pipe_ok(drv, "views", "v1", "u1:v1", 100);
+    h_pipe_ok(drv, "views", "v2", "u2:v2", 101);
+    h_pipe_ok(drv, "clicks", "c1", "u1:c1", 105);
+    /* u2 again (same partition, so the same task's stream time): closes
+     * v2's window */
+    h_pipe_ok(drv, "views", "v4", "u2:v4", 200);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "u1:v1/u1:c1", 105},
+              {"u2", "u2:v2/null", 101});
+    cr_assert(kstream_test_driver_is_empty(drv, "app-ss-left-repartition") ==
+              false);
+    cr_assert(kstream_test_driver_is_empty(drv, "app-ss-right-repartition") ==
+              false);
+    kstream_test_driver_destroy(drv);
+}
+
+/* ---- co-partitioning is checked after repartitioning ------------------------------ */
+
+/* A key change on the stream side does not excuse a table that is not
+ * co-partitioned with the other inputs of its sub-topology: here the
+ * stream is re-keyed, so only the repartition topic meets the table and
+ * the start succeeds; without the key change it fails. */
+Test(join_repartition, only_the_unrepartitioned_mismatch_fails)
+{
+    kstream_test_driver_t *drv =
+            hs_driver(rekeyed_join(OP_SELECT_KEY), 1, false, NULL);
+    hj_topics(drv, "orders", 5, "users", 3, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "o1", "u1:book", 2);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "u1:book/alice", 2});
+    kstream_test_driver_destroy(drv);
+
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    kstream_stream_t *j = kstream_stream_join_table(
+            s, users, KSTREAM_JOIN_LEFT, hj_joiner, NULL, NULL, "ej");
+    kstream_stream_to(j, "out", NULL);
+    drv = hs_driver(b, 1, false, NULL);
+    hj_topics(drv, "orders", 5, "users", 3, NULL);
+    hj_pipe_fails_naming(drv, "orders", "u1", "orders", "users");
+    kstream_test_driver_destroy(drv);
+}
