@@ -328,6 +328,87 @@ Test(stores, processor_reaches_only_connected_stores)
     kstream_test_driver_destroy(drv);
 }
 
+/* A processor that finds its store in init and, on a wall-clock
+ * punctuator, forwards every entry of it (a common Kafka Streams
+ * pattern). */
+typedef struct scan_state {
+    kstream_store_t *kv;
+    bool found_in_init;
+} scan_state_t;
+
+static kstream_err_t scan_punct(kstream_ctx_t *ctx, int64_t ts, void *opaque)
+{
+    (void)ts;
+    scan_state_t *st = (scan_state_t *)opaque;
+    kstream_iter_t *it = NULL;
+    kstream_err_t err = kstream_store_all(st->kv, &it);
+    if (err != KSTREAM_OK)
+        return err;
+    kstream_bytes_t k, v;
+    while ((err = kstream_iter_next(it, &k, &v)) == KSTREAM_OK) {
+        kstream_record_t *out = kstream_ctx_record_new(ctx, NULL);
+        if (out == NULL || kstream_record_set_key(out, k.data, k.len) ||
+            kstream_record_set_value(out, v.data, v.len) ||
+            kstream_ctx_forward(ctx, out)) {
+            kstream_iter_close(it);
+            return KSTREAM_ERR_USER;
+        }
+    }
+    kstream_iter_close(it);
+    return err == KSTREAM_ERR_EMPTY ? KSTREAM_OK : err;
+}
+
+static kstream_err_t scan_init(kstream_ctx_t *ctx, void *opaque,
+                               void **state)
+{
+    scan_state_t *st = (scan_state_t *)opaque;
+    st->kv = kstream_ctx_store(ctx, "kv");
+    st->found_in_init = st->kv != NULL;
+    *state = st;
+    return kstream_ctx_schedule(ctx, 1000, KSTREAM_PUNCTUATE_WALL_CLOCK,
+                                scan_punct, st, NULL);
+}
+
+static kstream_err_t scan_process(kstream_ctx_t *ctx,
+                                  const kstream_record_t *rec, void *state)
+{
+    (void)ctx;
+    scan_state_t *st = (scan_state_t *)state;
+    kstream_bytes_t k = kstream_record_key(rec);
+    kstream_bytes_t v = kstream_record_value(rec);
+    return kstream_store_put(st->kv, k.data, k.len, v.data, v.len);
+}
+
+HS_BACKEND_PARAMS(stores, a_punctuator_scans_a_store_found_in_init)
+ParameterizedTest(int *backend, stores,
+                  a_punctuator_scans_a_store_found_in_init)
+{
+    static const kstream_processor_t proc = {scan_init, scan_process, NULL};
+    scan_state_t st = {NULL, false};
+    kstream_builder_t *b = kstream_builder_new();
+    cr_assert(eq(int,
+                 kstream_builder_add_store(b, "kv", KSTREAM_STORE_KEY_VALUE,
+                                           backend_of(*backend), 0, 0, 0),
+                 KSTREAM_OK));
+    static const char *const stores[] = {"kv"};
+    kstream_stream_t *s = kstream_stream_process(
+            kstream_builder_stream(b, "in", NULL), &proc, &st, NULL, stores,
+            1, "scan");
+    cr_assert(s != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(s, "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "in", "b", "2", 1);
+    h_pipe_ok(drv, "in", "a", "1", 2);
+    h_pipe_ok(drv, "in", "b", "3", 3);
+    h_expect_empty(drv, "out");
+    cr_assert(st.found_in_init, "kstream_ctx_store() gave NULL in init");
+    cr_assert(eq(int, kstream_test_driver_advance_wall_clock(drv, 1000),
+                 KSTREAM_OK));
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"a", "1", HS_ANY_TS},
+              {"b", "3", HS_ANY_TS});
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- changelogs ------------------------------------------------------------------ */
 
 HS_BACKEND_PARAMS(stores, changelog_topic_gets_every_change)

@@ -157,6 +157,29 @@ Test(suppress, until_window_closes_works_with_session_windows)
     kstream_test_driver_destroy(drv);
 }
 
+Test(suppress, a_sliding_window_is_final_only_after_its_inclusive_end)
+{
+    /* [90,100] still takes records at 100 (sliding windows include their
+     * end), so with no grace it is final once stream time passes 100 */
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_grouped_t *g =
+            kstream_stream_group_by_key(kstream_builder_stream(b, "in", NULL));
+    kstream_table_t *t = kstream_windowed_count(
+            kstream_grouped_windowed_by(g, kstream_windows_sliding(10, 0)),
+            "sl");
+    t = kstream_table_suppress_until_window_closes(
+            t, 0, 0, KSTREAM_BUFFER_EMIT_EARLY, "sup");
+    cr_assert(t != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(t, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 100);
+    h_pipe_ok(drv, "in", "A", "x", 100);
+    h_expect_empty(drv, "out");
+    h_pipe_ok(drv, "in", "B", "x", 101);
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@90", "2", 100});
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- until time limit ------------------------------------------------------------- */
 
 HS_BACKEND_PARAMS(suppress, until_time_limit_emits_latest_per_key)
@@ -221,6 +244,26 @@ Test(suppress, a_full_buffer_emits_the_oldest_early)
     kstream_test_driver_destroy(drv);
 }
 
+Test(suppress, a_byte_bound_buffer_emits_early_when_over_its_bytes)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_grouped_t *g =
+            kstream_stream_group_by_key(kstream_builder_stream(b, "in", NULL));
+    kstream_table_t *t = kstream_windowed_count(
+            kstream_grouped_windowed_by(g, kstream_windows_tumbling(10, 100)),
+            "wc");
+    t = kstream_table_suppress_until_window_closes(
+            t, 0, 1, KSTREAM_BUFFER_EMIT_EARLY, "sup");
+    cr_assert(t != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(t, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 1); /* any record is over 1 byte */
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "1", 1});
+    h_pipe_ok(drv, "in", "A", "x", 2);
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "2", 2});
+    kstream_test_driver_destroy(drv);
+}
+
 Test(suppress, a_full_buffer_set_to_fail_fails_processing)
 {
     kstream_test_driver_t *drv = hs_driver(
@@ -241,6 +284,23 @@ Test(suppress, updating_a_buffered_key_does_not_fill_the_buffer)
     h_pipe_ok(drv, "in", "A", "x", 2);
     h_pipe_ok(drv, "in", "A", "x", 3);
     h_expect_empty(drv, "out");
+    kstream_test_driver_destroy(drv);
+}
+
+Test(suppress, each_task_closes_windows_on_its_own_stream_time)
+{
+    kstream_test_driver_t *drv = hs_driver(
+            final_counts(10, 0, 0, KSTREAM_BUFFER_EMIT_EARLY), 0, false,
+            NULL);
+    cr_assert(eq(int, kstream_test_driver_create_topic(drv, "in", 2),
+                 KSTREAM_OK));
+    h_pipe_p_ok(drv, "in", 0, "A", "x", 1);
+    h_pipe_p_ok(drv, "in", 1, "B", "x", 2);
+    h_pipe_p_ok(drv, "in", 0, "A", "x", 50); /* task 0 only */
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "1", 1});
+    h_pipe_p_ok(drv, "in", 1, "B", "x", 3); /* task 1: still open */
+    h_pipe_p_ok(drv, "in", 1, "B", "x", 10);
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"B@0", "2", 3});
     kstream_test_driver_destroy(drv);
 }
 

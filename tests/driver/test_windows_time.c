@@ -238,6 +238,47 @@ Test(windows_time, stream_time_is_per_task_not_per_key)
     kstream_test_driver_destroy(drv);
 }
 
+Test(windows_time, stream_time_is_per_task)
+{
+    /* partition 0 far ahead does not close partition 1's windows */
+    kstream_test_driver_t *drv = hs_driver(
+            windowed_topology(kstream_windows_tumbling(10, 0), W_COUNT), 0,
+            false, NULL);
+    cr_assert(eq(int, kstream_test_driver_create_topic(drv, "in", 2),
+                 KSTREAM_OK));
+    h_pipe_p_ok(drv, "in", 0, "A", "x", 100);
+    h_pipe_p_ok(drv, "in", 1, "B", "x", 1);
+    h_pipe_p_ok(drv, "in", 0, "A", "x", 5); /* late in task 0 */
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@100", "1", 100},
+              {"B@0", "1", 1});
+    cr_assert(eq(i64, h_metric(drv, "late-records-dropped"), 1));
+    kstream_test_driver_destroy(drv);
+}
+
+HS_BACKEND_PARAMS(windows_time, rekeyed_windowed_count_repartitions_first)
+ParameterizedTest(int *backend, windows_time,
+                  rekeyed_windowed_count_repartitions_first)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_stream_t *s = kstream_builder_stream(b, "in", NULL);
+    s = kstream_stream_select_key(s, hs_key_from_value, NULL, NULL, "rekey");
+    kstream_table_t *t = kstream_windowed_count(
+            kstream_grouped_windowed_by(kstream_stream_group_by_key(s),
+                                        kstream_windows_tumbling(10, 0)),
+            "wc");
+    cr_assert(t != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(t, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, *backend, false, NULL);
+    h_pipe_ok(drv, "in", "k1", "red", 1);
+    h_pipe_ok(drv, "in", "k2", "red", 2);
+    h_pipe_ok(drv, "in", "k3", "blue", 12);
+    HS_EXPECT(drv, "app-wc-repartition", HS_K_PLAIN, HS_V_STR,
+              {"red", "red", 1}, {"red", "red", 2}, {"blue", "blue", 12});
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"red@0", "1", 1},
+              {"red@0", "2", 2}, {"blue@10", "1", 12});
+    kstream_test_driver_destroy(drv);
+}
+
 HS_BACKEND_PARAMS(windows_time, tumbling_reduce_and_aggregate)
 ParameterizedTest(int *backend, windows_time, tumbling_reduce_and_aggregate)
 {
