@@ -53,10 +53,54 @@ static int32_t external_max(const ks_subtopology_t *sub,
 static int32_t resolve(const kstream_topology_t *t, const ks_node_t *src,
                        const char *app_id,
                        int32_t (*pcount)(void *, const char *), void *opaque,
+                       int depth, char *errstr, size_t errstr_size);
+
+/* The partition count of the sources of node `like`'s sub-topology, but
+ * those that take theirs from elsewhere the same way (no cycles). */
+static int32_t resolve_like(const kstream_topology_t *t, const ks_node_t *src,
+                            const char *app_id,
+                            int32_t (*pcount)(void *, const char *),
+                            void *opaque, int depth, char *errstr,
+                            size_t errstr_size)
+{
+    const ks_node_t *like = NULL;
+    for (size_t i = 0; i < t->nodes.len && !like; i++)
+        if (strcmp(((const ks_node_t *)t->nodes.items[i])->name,
+                   src->partitions_like) == 0)
+            like = t->nodes.items[i];
+    int32_t best = -1;
+    if (like && like->subtopology >= 0 && depth <= 64) {
+        const ks_subtopology_t *sub = &t->subs[like->subtopology];
+        for (size_t i = 0; i < sub->sources.len; i++) {
+            const ks_node_t *other = sub->sources.items[i];
+            if (other->partitions_like)
+                continue;
+            int32_t n = resolve(t, other, app_id, pcount, opaque, depth + 1,
+                                errstr, errstr_size);
+            if (n < 0)
+                return -1;
+            if (n > best)
+                best = n;
+        }
+    }
+    if (best < 0)
+        ks_errstr(errstr, errstr_size,
+                  "internal topic '%s-%s' takes its partition count from "
+                  "the inputs of '%s', which has none",
+                  app_id, src->topics[0], src->partitions_like);
+    return best;
+}
+
+static int32_t resolve(const kstream_topology_t *t, const ks_node_t *src,
+                       const char *app_id,
+                       int32_t (*pcount)(void *, const char *), void *opaque,
                        int depth, char *errstr, size_t errstr_size)
 {
     if (src->partitions > 0)
         return src->partitions;
+    if (src->internal && src->partitions_like)
+        return resolve_like(t, src, app_id, pcount, opaque, depth, errstr,
+                            errstr_size);
     /* A repartition topic feeding a join takes the partition count of the
      * join's other inputs (Kafka Streams' co-partition groups). */
     if (src->internal && src->subtopology >= 0 &&

@@ -69,6 +69,7 @@ void ks_node_free(ks_node_t *n)
     free_strv(n->topics, n->ntopics);
     free_strv(n->stores, n->nstores);
     free(n->topic);
+    free(n->partitions_like);
     free(n->name);
     free(n);
 }

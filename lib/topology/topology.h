@@ -39,6 +39,12 @@ typedef struct ks_node {
     size_t ntopics;
     bool internal;
     int32_t partitions; /* internal source: partition count, 0 = inherit */
+    /* Internal source with partitions 0: take the partition count of the
+     * other sources of the sub-topology of the node named here (owned;
+     * NULL: of the inputs of the sink writing the topic). Foreign-key
+     * joins: the subscription topic follows the right table, the response
+     * topic the left one. */
+    char *partitions_like;
 
     /* Sinks: fixed topic (owned) or NULL for a dynamic one. */
     char *topic;

@@ -286,7 +286,7 @@ Test(join_fk, outer_kind_is_rejected)
 {
     kstream_builder_t *b = kstream_builder_new();
     hj_rejected(b, fk_try(b, hj_fk, KSTREAM_JOIN_OUTER, hj_joiner, "fk"),
-                "OUTER foreign-key join", "outer", "kind");
+                "OUTER foreign-key join", "outer", "inner");
 }
 
 Test(join_fk, null_foreign_key_extractor_is_rejected)

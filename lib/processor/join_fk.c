@@ -1,0 +1,719 @@
+/* join_fk.c - the foreign-key table-table join (Kafka Streams' KIP-213:
+ * SubscriptionSendProcessorSupplier, SubscriptionReceiveProcessorSupplier
+ * with SubscriptionJoinProcessorSupplier, ForeignTableJoinProcessorSupplier
+ * and SubscriptionResolverJoinProcessorSupplier).
+ *
+ * Data flow. The left table L (key PK) joins the right table R (key FK)
+ * on fk(L's row); the two need not be co-partitioned:
+ *
+ *   left side (L's tasks)                right side (R's tasks)
+ *   L updates -> send --- registration topic (key FK) ---> receive
+ *        |         |                                         | reads R
+ *        |         | (left join, no FK)      R updates -> foreign
+ *        v         v                                         |
+ *   left store  resolve <--- response topic (key PK) --------+
+ *                  |         to the subscriber's partition
+ *                  v
+ *               results (key PK; not materialized)
+ *
+ * send turns each left update (new row, old row) into subscription
+ * instructions (the ones of Kafka's SubscriptionWrapper): when the FK
+ * changed, the old FK's subscription is deleted without a response
+ * (DELETE_NO_PROPAGATE); a new or changed FK subscribes and asks for a
+ * response even when R has no row, so that a previous result is retracted
+ * (PROPAGATE_NULL_IF_NO_FK_VAL); an update that kept its FK, and an inner
+ * join's insert, ask for a response only when R has a row
+ * (PROPAGATE_ONLY_IF_FK_VAL); an inner join's left delete, or a row
+ * whose FK went away, unsubscribes and asks for a tombstone
+ * (DELETE_AND_PROPAGATE). A left join's row without a FK (or its delete)
+ * needs no right side: Kafka sends it through the topics with a NULL key;
+ * here send hands the response straight to resolve (same task).
+ *
+ * receive stores the subscription in "<name>-subscription-store" under
+ * [4-byte BE length of FK][FK][PK], so that a prefix scan by the first
+ * two finds every subscriber of FK (Kafka's CombinedKey), or deletes it,
+ * and answers from R's current row per the instruction. foreign answers
+ * every subscriber of a key when R's row changes (deletes included).
+ *
+ * resolve drops a response whose hash is not the one of the left row's
+ * current value (a stale answer to an older subscription: the row has
+ * changed since), then emits: a tombstone when the left row is gone, or
+ * when an inner join has no right row; else joiner(left row, right row or
+ * NULL). The result's timestamp is the larger of the response's and the
+ * left row's: max(left row, right row) (join.h), and for a retraction the
+ * time of the change that caused it. Headers are the response's: the left
+ * update's, or the right update's for a fan-out (as in Kafka).
+ *
+ * Formats (integers big-endian; hash: ks_hash_bytes of the left row's
+ * value, FNV-1a 64):
+ *   registration topic: key FK, value
+ *     [1 version = 0][1 instruction][1 flags: 1 = has hash]
+ *     [8 hash (0 without)][4 primary partition][PK]
+ *   response topic: key PK, value, written to the primary partition
+ *     [1 version = 0][1 flags: 1 = has hash, 2 = has right row]
+ *     [8 hash][8 right row timestamp (0 without)][4 len(FK)][FK]
+ *     [right row value]
+ *   subscription store: key [4 len(FK)][FK][PK], timestamped value
+ *     (8-byte time of the subscription) + [8 hash][4 primary partition];
+ *     logged, not cached.
+ * Hashes are only ever stored for rows that exist: a response "without
+ * hash" matches only a deleted left row. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "processor/join_fk.h"
+#include "serde/serde.h"
+#include "state/store.h"
+
+enum { FK_VERSION = 0 };
+
+/* Subscription instructions (Kafka's SubscriptionWrapper.Instruction). */
+enum {
+    FK_DELETE_AND_PROPAGATE = 0,
+    FK_DELETE_NO_PROPAGATE = 1,
+    FK_PROPAGATE_NULL_IF_NO_FK_VAL = 2,
+    FK_PROPAGATE_ONLY_IF_FK_VAL = 3
+};
+
+enum { FK_HAS_HASH = 1, FK_HAS_RIGHT = 2 };
+
+#define SUB_HDR 15  /* registration value before the PK */
+#define RESP_HDR 22 /* response value before the FK */
+#define SUBV_LEN 12 /* subscription store value after the timestamp */
+
+/* ---- params ------------------------------------------------------------ */
+ks_fk_params_t *ks_fk_params_new(kstream_join_kind_t kind,
+                                 kstream_key_extractor_cb *fk,
+                                 kstream_joiner_cb *joiner, void *opaque,
+                                 kstream_free_cb *opaque_free)
+{
+    ks_fk_params_t *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->refs = 1;
+    p->kind = kind;
+    p->fk = fk;
+    p->joiner = joiner;
+    p->opaque = opaque;
+    p->opaque_free = opaque_free;
+    return p;
+}
+
+ks_fk_params_t *ks_fk_params_ref(ks_fk_params_t *p)
+{
+    p->refs++;
+    return p;
+}
+
+void ks_fk_params_unref(void *vp)
+{
+    ks_fk_params_t *p = vp;
+    if (!p || --p->refs > 0)
+        return;
+    if (p->opaque_free)
+        p->opaque_free(p->opaque);
+    free(p);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+static void put_be32(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)(v >> 24);
+    b[1] = (uint8_t)(v >> 16);
+    b[2] = (uint8_t)(v >> 8);
+    b[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *b)
+{
+    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) |
+           ((uint32_t)b[2] << 8) | b[3];
+}
+
+static kstream_err_t oom(kstream_ctx_t *ctx)
+{
+    return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_NO_MEMORY, NULL);
+}
+
+/* The row of key in a timestamped store, copied into the arena. */
+static kstream_err_t read_row(kstream_ctx_t *ctx, ks_task_store_t *ts,
+                              const void *key, size_t klen, bool *found,
+                              kstream_bytes_t *row, int64_t *row_ts)
+{
+    ks_store_t *top = ks_pstore_stack(ts->ps);
+    kstream_bytes_t raw = {NULL, 0};
+    *found = false;
+    kstream_err_t err = top->ops->get(top, key, klen, &raw);
+    if (err == KSTREAM_ERR_NOT_FOUND)
+        return KSTREAM_OK;
+    if (err)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, err,
+                       "reading store '%s' failed: %s", ts->def->name,
+                       kstream_err2str(err));
+    if (raw.len < 8)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_SERDE,
+                       "store '%s' holds a value without a timestamp",
+                       ts->def->name);
+    /* Copy: the next call on the store ends the borrow. */
+    void *copy = ks_arena_memdup(ctx->env->arena, raw.data, raw.len);
+    if (!copy)
+        return oom(ctx);
+    ks_tv_decode(copy, raw.len, row_ts, row);
+    *found = true;
+    return KSTREAM_OK;
+}
+
+/* The subscription store key [4 len(FK)][FK][PK] (pk may be empty: the
+ * prefix of FK's subscribers). */
+static uint8_t *sub_key(ks_arena_t *arena, const void *fk, size_t fklen,
+                        const void *pk, size_t pklen, size_t *len)
+{
+    uint8_t *k = ks_arena_alloc(arena, 4 + fklen + pklen);
+    if (!k)
+        return NULL;
+    put_be32(k, (uint32_t)fklen);
+    if (fklen)
+        memcpy(k + 4, fk, fklen);
+    if (pklen)
+        memcpy(k + 4 + fklen, pk, pklen);
+    *len = 4 + fklen + pklen;
+    return k;
+}
+
+/* Forward a response to PK (from `like`, which gives the headers) to be
+ * written to partition part. hash NULL: none; right NULL: no right row. */
+static kstream_err_t respond(kstream_ctx_t *ctx, const kstream_record_t *like,
+                             const void *pk, size_t pklen, int32_t part,
+                             const uint8_t *hash, kstream_bytes_t fk,
+                             const kstream_bytes_t *right, int64_t right_ts,
+                             int64_t ts)
+{
+    size_t len = RESP_HDR + fk.len + (right ? right->len : 0);
+    uint8_t *v = ks_arena_alloc(ctx->env->arena, len);
+    if (!v)
+        return oom(ctx);
+    v[0] = FK_VERSION;
+    v[1] = (uint8_t)((hash ? FK_HAS_HASH : 0) | (right ? FK_HAS_RIGHT : 0));
+    if (hash)
+        memcpy(v + 2, hash, 8);
+    else
+        memset(v + 2, 0, 8);
+    ks_put_be64(v + 10, right ? right_ts : 0);
+    put_be32(v + 18, (uint32_t)fk.len);
+    if (fk.len)
+        memcpy(v + RESP_HDR, fk.data, fk.len);
+    if (right && right->len)
+        memcpy(v + RESP_HDR + fk.len, right->data, right->len);
+    kstream_record_t out = *like;
+    out.key = pk;
+    out.key_len = pklen;
+    out.value = v;
+    out.value_len = len;
+    out.old_value = NULL;
+    out.old_value_len = 0;
+    out.timestamp = ts;
+    out.partition = part;
+    return ks_forward(ctx, &out);
+}
+
+/* ---- send (left side) --------------------------------------------------- */
+/* The FK of a left row (*has false: none, or no row). */
+static kstream_err_t extract_fk(kstream_ctx_t *ctx, const ks_fk_params_t *p,
+                                const kstream_record_t *rec, const void *row,
+                                size_t len, bool *has, kstream_bytes_t *fk)
+{
+    *has = false;
+    if (!row)
+        return KSTREAM_OK;
+    kstream_record_t view = *rec;
+    view.value = row;
+    view.value_len = len;
+    view.old_value = NULL;
+    view.old_value_len = 0;
+    kstream_buf_t kb;
+    ks_kbuf_init_arena(&kb, ctx->env->arena);
+    kstream_err_t err = p->fk(&view, &kb, p->opaque);
+    if (err == KSTREAM_ERR_NOT_FOUND)
+        return KSTREAM_OK;
+    if (err)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, err,
+                       "foreign key extractor returned %s",
+                       kstream_err2name(err));
+    kstream_bytes_t b = kstream_buf_bytes(&kb);
+    /* An empty FK is a key (not Kafka's null): keep a non-NULL pointer. */
+    fk->data = b.len ? b.data : "";
+    fk->len = b.len;
+    *has = true;
+    return KSTREAM_OK;
+}
+
+static bool bytes_eq(kstream_bytes_t a, kstream_bytes_t b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+/* The child of ctx whose class is cls (or, cls NULL, the sink). */
+static size_t child_index(const kstream_ctx_t *ctx,
+                          const ks_proc_class_t *cls)
+{
+    for (size_t i = 0; i < ctx->nchildren; i++) {
+        const ks_node_t *n = ctx->children[i]->node;
+        if (cls ? n->cls == cls : n->type == KS_NODE_SINK)
+            return i;
+    }
+    return ctx->nchildren;
+}
+
+/* Send a subscription for the left update rec to fk. hash NULL: the row
+ * was deleted. */
+static kstream_err_t subscribe(kstream_ctx_t *ctx, const kstream_record_t *rec,
+                               kstream_bytes_t fk, int instruction,
+                               const uint8_t *hash)
+{
+    size_t i = child_index(ctx, NULL);
+    if (i == ctx->nchildren)
+        return KSTREAM_OK; /* not wired (cannot happen from the DSL) */
+    size_t len = SUB_HDR + rec->key_len;
+    uint8_t *v = ks_arena_alloc(ctx->env->arena, len);
+    if (!v)
+        return oom(ctx);
+    v[0] = FK_VERSION;
+    v[1] = (uint8_t)instruction;
+    v[2] = hash ? FK_HAS_HASH : 0;
+    if (hash)
+        memcpy(v + 3, hash, 8);
+    else
+        memset(v + 3, 0, 8);
+    put_be32(v + 11, (uint32_t)ctx->env->partition);
+    if (rec->key_len)
+        memcpy(v + SUB_HDR, rec->key, rec->key_len);
+    kstream_record_t out = *rec;
+    out.key = fk.data;
+    out.key_len = fk.len;
+    out.value = v;
+    out.value_len = len;
+    out.old_value = NULL;
+    out.old_value_len = 0;
+    return ks_forward_child(ctx, i, &out);
+}
+
+/* A left join's row without a FK (or deleted, hash NULL): the response
+ * "no right row", straight to the resolver. */
+static kstream_err_t resolve_locally(kstream_ctx_t *ctx,
+                                     const kstream_record_t *rec,
+                                     const uint8_t *hash)
+{
+    size_t i = child_index(ctx, &ks_class_fk_resolve);
+    if (i == ctx->nchildren)
+        return KSTREAM_OK;
+    size_t len = RESP_HDR;
+    uint8_t *v = ks_arena_alloc(ctx->env->arena, len);
+    if (!v)
+        return oom(ctx);
+    memset(v, 0, len);
+    v[0] = FK_VERSION;
+    v[1] = hash ? FK_HAS_HASH : 0;
+    if (hash)
+        memcpy(v + 2, hash, 8);
+    kstream_record_t out = *rec;
+    out.value = v;
+    out.value_len = len;
+    out.old_value = NULL;
+    out.old_value_len = 0;
+    return ks_forward_child(ctx, i, &out);
+}
+
+static kstream_err_t send_process(kstream_ctx_t *ctx,
+                                  const kstream_record_t *rec)
+{
+    const ks_fk_params_t *p = ctx->node->params;
+    if (!rec->key) {
+        ks_skip(ctx, KS_CNT_DROPPED, rec, "a foreign-key join needs a key");
+        return KSTREAM_OK;
+    }
+    /* No row before and none now: nothing joined, nothing to retract. */
+    if (!rec->value && !rec->old_value)
+        return KSTREAM_OK;
+    bool has_old = false, has_new = false;
+    kstream_bytes_t ofk = {NULL, 0}, nfk = {NULL, 0};
+    kstream_err_t err = extract_fk(ctx, p, rec, rec->old_value,
+                                   rec->old_value_len, &has_old, &ofk);
+    if (!err)
+        err = extract_fk(ctx, p, rec, rec->value, rec->value_len, &has_new,
+                         &nfk);
+    if (err)
+        return err;
+    uint8_t hb[8];
+    const uint8_t *hash = NULL;
+    if (rec->value) {
+        ks_put_be64(hb, (int64_t)ks_hash_bytes(rec->value, rec->value_len));
+        hash = hb;
+    }
+    /* The old FK's subscription must go when the FK changed: the new one
+     * may live in another partition. */
+    bool fk_changed = has_old && (!has_new || !bytes_eq(ofk, nfk));
+
+    if (p->kind == KSTREAM_JOIN_LEFT) {
+        /* Every change of a left row changes its result: always ask. */
+        if (fk_changed &&
+            (err = subscribe(ctx, rec, ofk, FK_DELETE_NO_PROPAGATE, hash)))
+            return err;
+        if (has_new)
+            return subscribe(ctx, rec, nfk, FK_PROPAGATE_NULL_IF_NO_FK_VAL,
+                             hash);
+        return resolve_locally(ctx, rec, hash);
+    }
+
+    if (!rec->value) /* deleted: unsubscribe, retract */
+        return has_old ? subscribe(ctx, rec, ofk, FK_DELETE_AND_PROPAGATE,
+                                   hash)
+                       : KSTREAM_OK;
+    if (!has_new) {
+        ks_skip(ctx, KS_CNT_DROPPED, rec,
+                "the foreign key extractor found no foreign key");
+        return has_old ? subscribe(ctx, rec, ofk, FK_DELETE_AND_PROPAGATE,
+                                   hash)
+                       : KSTREAM_OK;
+    }
+    if (fk_changed) {
+        /* The old result (if any) must go even when the new FK has no
+         * row: ask for a response either way. */
+        if ((err = subscribe(ctx, rec, ofk, FK_DELETE_NO_PROPAGATE, hash)))
+            return err;
+        return subscribe(ctx, rec, nfk, FK_PROPAGATE_NULL_IF_NO_FK_VAL,
+                         hash);
+    }
+    /* Insert, or update with the same FK: if R has no row, there was no
+     * result before either. */
+    return subscribe(ctx, rec, nfk, FK_PROPAGATE_ONLY_IF_FK_VAL, hash);
+}
+
+const ks_proc_class_t ks_class_fk_send = {.kind = "fk_join_subscription_send",
+                                          .process = send_process,
+                                          .free_params = ks_fk_params_unref};
+
+/* ---- receive (right side) ------------------------------------------------ */
+typedef struct receive_state {
+    ks_task_store_t *subs;
+    ks_task_store_t *right;
+} receive_state_t;
+
+static kstream_err_t receive_init(kstream_ctx_t *ctx)
+{
+    const ks_fk_params_t *p = ctx->node->params;
+    ks_task_store_t *subs = ks_ctx_task_store(ctx, p->sub_store);
+    ks_task_store_t *right = ks_ctx_task_store(ctx, p->right_store);
+    if (!subs || !right)
+        return KSTREAM_ERR_UNKNOWN_NAME;
+    receive_state_t *st = malloc(sizeof(*st));
+    if (!st)
+        return KSTREAM_ERR_NO_MEMORY;
+    st->subs = subs;
+    st->right = right;
+    ctx->state = st;
+    return KSTREAM_OK;
+}
+
+static void state_close(kstream_ctx_t *ctx)
+{
+    free(ctx->state);
+    ctx->state = NULL;
+}
+
+static kstream_err_t receive_process(kstream_ctx_t *ctx,
+                                     const kstream_record_t *rec)
+{
+    receive_state_t *st = ctx->state;
+    const uint8_t *v = rec->value;
+    if (!rec->key || !v || rec->value_len < SUB_HDR || v[0] != FK_VERSION ||
+        v[1] > FK_PROPAGATE_ONLY_IF_FK_VAL)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_SERDE,
+                       "malformed foreign-key join subscription");
+    int instruction = v[1];
+    const uint8_t *hash = (v[2] & FK_HAS_HASH) ? v + 3 : NULL;
+    int32_t part = (int32_t)get_be32(v + 11);
+    const uint8_t *pk = v + SUB_HDR;
+    size_t pklen = rec->value_len - SUB_HDR;
+    kstream_bytes_t fk = {rec->key, rec->key_len};
+
+    size_t klen = 0;
+    uint8_t *key = sub_key(ctx->env->arena, fk.data, fk.len, pk, pklen,
+                           &klen);
+    if (!key)
+        return oom(ctx);
+    ks_store_t *top = ks_pstore_stack(st->subs->ps);
+    kstream_err_t err;
+    if (instruction == FK_DELETE_AND_PROPAGATE ||
+        instruction == FK_DELETE_NO_PROPAGATE) {
+        err = top->ops->put(top, key, klen, NULL, 0);
+    } else {
+        uint8_t sv[SUBV_LEN];
+        if (hash)
+            memcpy(sv, hash, 8);
+        else
+            memset(sv, 0, 8);
+        put_be32(sv + 8, (uint32_t)part);
+        size_t tvlen = 0;
+        void *tv = ks_tv_encode(ctx->env->arena, rec->timestamp, sv,
+                                sizeof(sv), &tvlen);
+        if (!tv)
+            return oom(ctx);
+        err = top->ops->put(top, key, klen, tv, tvlen);
+    }
+    if (err)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, err,
+                       "writing store '%s' failed: %s", st->subs->def->name,
+                       kstream_err2str(err));
+    if (instruction == FK_DELETE_NO_PROPAGATE)
+        return KSTREAM_OK;
+
+    bool found = false;
+    kstream_bytes_t row = {NULL, 0};
+    int64_t row_ts = -1;
+    if ((err = read_row(ctx, st->right, fk.data, fk.len, &found, &row,
+                        &row_ts)))
+        return err;
+    if (instruction == FK_PROPAGATE_ONLY_IF_FK_VAL && !found)
+        return KSTREAM_OK;
+    int64_t ts = found && row_ts > rec->timestamp ? row_ts : rec->timestamp;
+    /* A retraction carries no right row (Kafka's DELETE_KEY_AND_PROPAGATE
+     * response), only its time. */
+    bool with_row = found && instruction != FK_DELETE_AND_PROPAGATE;
+    return respond(ctx, rec, pk, pklen, part, hash, fk,
+                   with_row ? &row : NULL, row_ts, ts);
+}
+
+const ks_proc_class_t ks_class_fk_receive = {
+        .kind = "fk_join_subscription_receive",
+        .init = receive_init,
+        .process = receive_process,
+        .close = state_close,
+        .free_params = ks_fk_params_unref};
+
+/* ---- foreign (right side: right table updates) ---------------------------- */
+typedef struct subscriber {
+    struct subscriber *next;
+    const void *pk;
+    size_t pklen;
+    int32_t part;
+    const uint8_t *hash;
+} subscriber_t;
+
+static kstream_err_t foreign_init(kstream_ctx_t *ctx)
+{
+    const ks_fk_params_t *p = ctx->node->params;
+    ctx->state = ks_ctx_task_store(ctx, p->sub_store);
+    return ctx->state ? KSTREAM_OK : KSTREAM_ERR_UNKNOWN_NAME;
+}
+
+/* Every subscriber of fk, copied into the arena in key order (the
+ * iterator is closed before anything is forwarded). */
+static kstream_err_t subscribers_of(kstream_ctx_t *ctx, ks_task_store_t *ts,
+                                    kstream_bytes_t fk, subscriber_t **out)
+{
+    ks_arena_t *arena = ctx->env->arena;
+    size_t plen = 0;
+    uint8_t *prefix = sub_key(arena, fk.data, fk.len, NULL, 0, &plen);
+    if (!prefix)
+        return oom(ctx);
+    ks_store_t *top = ks_pstore_stack(ts->ps);
+    ks_iter_t *it = NULL;
+    kstream_err_t err = top->ops->prefix(top, prefix, plen, &it);
+    if (err)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, err,
+                       "reading store '%s' failed: %s", ts->def->name,
+                       kstream_err2str(err));
+    subscriber_t **tail = out;
+    *out = NULL;
+    kstream_bytes_t k, v;
+    while ((err = it->ops->next(it, &k, &v)) == KSTREAM_OK) {
+        kstream_bytes_t sv;
+        if (k.len < plen || !ks_tv_decode(v.data, v.len, NULL, &sv) ||
+            sv.len < SUBV_LEN) {
+            err = KSTREAM_ERR_SERDE;
+            break;
+        }
+        subscriber_t *s = ks_arena_alloc(arena, sizeof(*s));
+        uint8_t *copy = ks_arena_alloc(arena, k.len - plen + 8);
+        if (!s || !copy) {
+            err = KSTREAM_ERR_NO_MEMORY;
+            break;
+        }
+        memcpy(copy, sv.data, 8);
+        if (k.len > plen)
+            memcpy(copy + 8, (const uint8_t *)k.data + plen, k.len - plen);
+        s->next = NULL;
+        s->hash = copy;
+        s->pk = copy + 8;
+        s->pklen = k.len - plen;
+        s->part = (int32_t)get_be32((const uint8_t *)sv.data + 8);
+        *tail = s;
+        tail = &s->next;
+    }
+    it->ops->close(it);
+    if (err == KSTREAM_ERR_EMPTY)
+        return KSTREAM_OK;
+    return ks_fail(ctx, KS_FAIL_PROCESSING, err,
+                   "reading store '%s' failed: %s", ts->def->name,
+                   err == KSTREAM_ERR_SERDE ? "malformed subscription"
+                                            : kstream_err2str(err));
+}
+
+static kstream_err_t foreign_process(kstream_ctx_t *ctx,
+                                     const kstream_record_t *rec)
+{
+    if (!rec->key) {
+        ks_skip(ctx, KS_CNT_DROPPED, rec, "a table record needs a key");
+        return KSTREAM_OK;
+    }
+    kstream_bytes_t fk = {rec->key, rec->key_len};
+    subscriber_t *subs = NULL;
+    kstream_err_t err = subscribers_of(ctx, ctx->state, fk, &subs);
+    if (err)
+        return err;
+    kstream_bytes_t row = {rec->value, rec->value_len};
+    for (subscriber_t *s = subs; s; s = s->next)
+        if ((err = respond(ctx, rec, s->pk, s->pklen, s->part, s->hash, fk,
+                           rec->value ? &row : NULL, rec->timestamp,
+                           rec->timestamp)))
+            return err;
+    return KSTREAM_OK;
+}
+
+const ks_proc_class_t ks_class_fk_foreign = {
+        .kind = "fk_join_foreign_table_join",
+        .init = foreign_init,
+        .process = foreign_process,
+        .free_params = ks_fk_params_unref};
+
+/* ---- the response sink ------------------------------------------------------ */
+static kstream_err_t rsink_init(kstream_ctx_t *ctx)
+{
+    char *topic = malloc(512);
+    if (!topic)
+        return KSTREAM_ERR_NO_MEMORY;
+    ks_topic_name(ctx->node->topic, ctx->node->internal,
+                  ctx->env->application_id, topic, 512);
+    ctx->state = topic;
+    return KSTREAM_OK;
+}
+
+static kstream_err_t rsink_process(kstream_ctx_t *ctx,
+                                   const kstream_record_t *rec)
+{
+    const char *topic = ctx->state;
+    ks_out_t out = {
+            .topic = topic,
+            .partition = rec->partition,
+            .key = rec->key,
+            .key_len = rec->key_len,
+            .value = rec->value,
+            .value_len = rec->value_len,
+            .timestamp = rec->timestamp < 0 ? 0 : rec->timestamp,
+            .headers = rec->headers,
+            .nheaders = rec->nheaders,
+    };
+    kstream_err_t err = ctx->env->produce(ctx->env->owner, &out);
+    if (err)
+        return ks_fail(ctx, KS_FAIL_PRODUCTION, err,
+                       "producing to topic '%s' [%d] failed: %s", topic,
+                       (int)rec->partition, kstream_err2str(err));
+    return KSTREAM_OK;
+}
+
+const ks_proc_class_t ks_class_fk_response_sink = {
+        .kind = "fk_join_response_sink",
+        .init = rsink_init,
+        .process = rsink_process,
+        .close = state_close};
+
+/* ---- resolve (left side) ------------------------------------------------------ */
+static kstream_err_t resolve_init(kstream_ctx_t *ctx)
+{
+    const ks_fk_params_t *p = ctx->node->params;
+    ctx->state = ks_ctx_task_store(ctx, p->left_store);
+    return ctx->state ? KSTREAM_OK : KSTREAM_ERR_UNKNOWN_NAME;
+}
+
+static kstream_err_t emit(kstream_ctx_t *ctx, const kstream_record_t *like,
+                          const void *value, size_t len, int64_t ts)
+{
+    kstream_record_t out = *like;
+    out.value = value;
+    out.value_len = value ? len : 0;
+    out.old_value = NULL;
+    out.old_value_len = 0;
+    out.timestamp = ts;
+    out.flags = 0;
+    return ks_forward(ctx, &out);
+}
+
+static kstream_err_t resolve_process(kstream_ctx_t *ctx,
+                                     const kstream_record_t *rec)
+{
+    const ks_fk_params_t *p = ctx->node->params;
+    const uint8_t *v = rec->value;
+    size_t fklen = v && rec->value_len >= RESP_HDR ? get_be32(v + 18) : 0;
+    if (!rec->key || !v || rec->value_len < RESP_HDR || v[0] != FK_VERSION ||
+        fklen > rec->value_len - RESP_HDR)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_SERDE,
+                       "malformed foreign-key join response");
+    bool has_hash = v[1] & FK_HAS_HASH, has_right = v[1] & FK_HAS_RIGHT;
+
+    bool found = false;
+    kstream_bytes_t left = {NULL, 0};
+    int64_t left_ts = -1;
+    kstream_err_t err = read_row(ctx, ctx->state, rec->key, rec->key_len,
+                                 &found, &left, &left_ts);
+    if (err)
+        return err;
+    /* Stale: the left row changed (or went, or came back) since the
+     * subscription this answers. */
+    if (has_hash != found)
+        return KSTREAM_OK;
+    if (found) {
+        uint8_t cur[8];
+        ks_put_be64(cur, (int64_t)ks_hash_bytes(left.data, left.len));
+        if (memcmp(cur, v + 2, 8) != 0)
+            return KSTREAM_OK;
+    }
+    int64_t ts = found && left_ts > rec->timestamp ? left_ts : rec->timestamp;
+    if (!found || (!has_right && p->kind == KSTREAM_JOIN_INNER))
+        return emit(ctx, rec, NULL, 0, ts);
+
+    kstream_record_t lrec = *rec;
+    lrec.value = left.data;
+    lrec.value_len = left.len;
+    lrec.old_value = NULL;
+    lrec.old_value_len = 0;
+    lrec.timestamp = left_ts;
+    lrec.flags = 0;
+    kstream_record_t rrec;
+    memset(&rrec, 0, sizeof(rrec));
+    if (has_right) {
+        rrec.key = v + RESP_HDR;
+        rrec.key_len = fklen;
+        rrec.value = v + RESP_HDR + fklen;
+        rrec.value_len = rec->value_len - RESP_HDR - fklen;
+        rrec.timestamp = ks_get_be64(v + 10);
+        rrec.partition = -1;
+        rrec.offset = -1;
+    }
+    kstream_record_t *out = ks_record_new(ctx->env->arena, &lrec, ts);
+    if (!out)
+        return oom(ctx);
+    out->value = NULL;
+    out->value_len = 0;
+    out->flags |= KS_REC_KEY_RO;
+    err = p->joiner(&lrec, has_right ? &rrec : NULL, out, p->opaque);
+    if (err)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, err, "joiner returned %s",
+                       kstream_err2name(err));
+    return emit(ctx, out, out->value, out->value_len, ts);
+}
+
+const ks_proc_class_t ks_class_fk_resolve = {
+        .kind = "fk_join_response_resolve",
+        .init = resolve_init,
+        .process = resolve_process,
+        .free_params = ks_fk_params_unref};
