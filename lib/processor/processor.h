@@ -336,4 +336,37 @@ void ks_dedup_params_free(void *p);
 extern const ks_proc_class_t ks_class_suppress;
 extern const ks_proc_class_t ks_class_dedup;
 
+/* Joins against a table (join_table.c: stream-table and stream-global,
+ * Kafka Streams' KStreamKTableJoin and KStreamGlobalKTableJoin;
+ * join_table_table.c: table-table, KTableKTableJoin and its merger). A
+ * join node looks the other side up in `store`. The two nodes of a
+ * table-table join share joiner and opaque: only the left one frees it. */
+typedef struct ks_join_table_params {
+    kstream_join_kind_t kind;
+    kstream_joiner_cb *joiner;
+    kstream_key_extractor_cb *mapper; /* stream-global: the lookup key */
+    void *opaque;
+    kstream_free_cb *opaque_free; /* NULL when another node owns opaque */
+    char store[256];              /* the other side's store */
+} ks_join_table_params_t;
+void ks_join_table_params_free(void *p);
+/* The row of key in ts (a timestamped store): *found, and its value and
+ * timestamp, borrowed until the next call on the store. */
+kstream_err_t ks_join_lookup(kstream_ctx_t *ctx, ks_task_store_t *ts,
+                             const void *key, size_t klen, bool *found,
+                             kstream_bytes_t *value, int64_t *row_ts);
+/* Call the joiner on (left, right) (one may be NULL) into *out: a copy of
+ * left (else right) with a NULL value, a read-only key and timestamp ts. */
+kstream_err_t ks_join_apply(kstream_ctx_t *ctx,
+                            const ks_join_table_params_t *jp,
+                            const kstream_record_t *left,
+                            const kstream_record_t *right, int64_t ts,
+                            kstream_record_t **out);
+
+extern const ks_proc_class_t ks_class_stream_table_join;
+extern const ks_proc_class_t ks_class_stream_global_join;
+extern const ks_proc_class_t ks_class_table_join_left;  /* left updates */
+extern const ks_proc_class_t ks_class_table_join_right; /* right updates */
+extern const ks_proc_class_t ks_class_table_join_merge;
+
 #endif /* KS_PROCESSOR_H */
