@@ -110,10 +110,12 @@ static ks_store_t *open_stack(ks_thread_t *th, const ks_store_def_t *def,
         int64_t interval = def->retention / 2;
         if (interval < 60000)
             interval = 60000;
+        ks_key_time_fn *key_time = def->type != KSTREAM_STORE_WINDOW
+                                           ? ks_skey_time
+                                   : def->retain_duplicates ? ks_wkey_dup_time
+                                                            : ks_wkey_time;
         s = ks_segmented_new(seg_open, seg_drop, sc, free, def->retention,
-                             interval,
-                             def->type == KSTREAM_STORE_WINDOW ? ks_wkey_time
-                                                               : ks_skey_time);
+                             interval, key_time);
         if (!s)
             free(sc);
     }

@@ -160,6 +160,19 @@ bool ks_skey_decode(const void *skey, size_t len, kstream_bytes_t *key,
                     int64_t *start, int64_t *end);
 int64_t ks_skey_time(const void *skey, size_t len); /* end */
 
+/* Window keys that keep duplicates (wkeys_dup.c; stream-stream join
+ * stores, Kafka's retainDuplicates): key + time (8 bytes, BE) + seq (4
+ * bytes, BE), so records of one key with the same time each have their
+ * own key. Same rules as window keys above: times >= 0, encode returns
+ * the length (buf holds klen + 12), decode gives the record key (borrowed)
+ * or false, _time gives the time (-1: none). The store's type is
+ * KSTREAM_STORE_WINDOW with ks_store_def_t.retain_duplicates set. */
+size_t ks_wkey_dup_encode(uint8_t *buf, const void *key, size_t klen,
+                          int64_t time, uint32_t seq);
+bool ks_wkey_dup_decode(const void *dkey, size_t len, kstream_bytes_t *key,
+                        int64_t *time, uint32_t *seq);
+int64_t ks_wkey_dup_time(const void *dkey, size_t len); /* time */
+
 /* ---- the record cache (cache.c) --------------------------------------------
  * One cache per stream thread, bounded by cache.max.bytes.buffering,
  * shared by the caching layers of every store of the thread (Kafka

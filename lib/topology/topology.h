@@ -68,6 +68,8 @@ typedef struct ks_store_def {
     int64_t retention;   /* window/session stores */
     int64_t window_size; /* window stores */
     bool timestamped;    /* DSL stores: values carry a timestamp prefix */
+    bool retain_duplicates; /* window stores: keep every record of a key
+                               and time (keys of state/wkeys_dup.c) */
     char *global_topic;  /* global tables: the topic that feeds it */
     int subtopology;     /* after build; -1: global or unused */
 } ks_store_def_t;
