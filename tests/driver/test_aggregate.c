@@ -352,6 +352,48 @@ Test(aggregate, two_aggregations_of_one_grouped_stream_share_the_input)
     kstream_test_driver_destroy(drv);
 }
 
+/* ---- record metadata --------------------------------------------------------- */
+
+typedef struct meta_probe {
+    char topic[32];
+    int64_t offset;
+    size_t headers;
+} meta_probe_t;
+
+static kstream_err_t probe_meta(const kstream_record_t *rec, void *opaque)
+{
+    meta_probe_t *p = (meta_probe_t *)opaque;
+    const char *topic = kstream_record_topic(rec);
+    snprintf(p->topic, sizeof(p->topic), "%s", topic ? topic : "(null)");
+    p->offset = kstream_record_offset(rec);
+    p->headers = kstream_record_header_count(rec);
+    return KSTREAM_OK;
+}
+
+Test(aggregate, results_keep_the_input_records_source_and_headers)
+{
+    /* Kafka Streams forwards an aggregation's update in the context of the
+     * input record (topic, partition, offset, headers) when uncached. */
+    meta_probe_t p = {"", -2, 0};
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *t = kstream_grouped_count(
+            kstream_stream_group_by_key(kstream_builder_stream(b, "in", NULL)),
+            "cnt");
+    kstream_stream_foreach(kstream_table_to_stream(t, NULL), probe_meta, &p,
+                           NULL, NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 1);
+    static const kstream_header_t hdr = {"trace", "t1", 2};
+    cr_assert(eq(int,
+                 kstream_test_driver_pipe_ex(drv, "in", -1, "A", 1, "x", 1, 2,
+                                             &hdr, 1),
+                 KSTREAM_OK));
+    cr_assert(eq(str, p.topic, "in"));
+    cr_assert(eq(i64, p.offset, 1));
+    cr_assert(eq(sz, p.headers, 1));
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- store reads through the driver ------------------------------------------- */
 
 Test(aggregate, driver_store_get_reports_unknown_stores_and_missing_keys)

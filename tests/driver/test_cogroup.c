@@ -75,6 +75,25 @@ Test(cogroup, three_streams_share_one_aggregate)
     kstream_test_driver_destroy(drv);
 }
 
+Test(cogroup, a_cogroup_of_one_stream_is_an_aggregate)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_grouped_t *g = kstream_stream_group_by_key(
+            kstream_builder_stream(b, "clicks", NULL));
+    kstream_cogrouped_t *cg =
+            kstream_grouped_cogroup(g, hs_agg_concat, NULL, NULL);
+    kstream_table_t *t =
+            kstream_cogrouped_aggregate(cg, hs_init_i, NULL, NULL, "cg");
+    cr_assert(t != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(t, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "clicks", "A", "1", 1);
+    h_pipe_ok(drv, "clicks", "A", "2", 2);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"A", "i+1", 1},
+              {"A", "i+1+2", 2});
+    kstream_test_driver_destroy(drv);
+}
+
 Test(cogroup, null_keys_and_values_are_skipped_and_counted)
 {
     kstream_test_driver_t *drv = hs_driver(cogroup_topology(false), 1,

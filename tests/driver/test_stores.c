@@ -571,13 +571,26 @@ ParameterizedTest(int *backend, stores,
     hs_iter_render(it, HS_V_STR, got, sizeof(got));
     cr_assert(eq(str, got, "A@0-10=a0;B@0-10=b0;"));
 
+    /* a key that another key prefixes keeps its own windows */
+    cmd_is(drv, "AB", "wput=10:ab10", "ok");
+    cmd_is(drv, "A", "wfetch=0,9223372036854775807",
+           "A@0-10=a0;A@10-20=a10;A@20-30=a20;");
+    cmd_is(drv, "A", "wfetch=20,10", ""); /* from > to */
+    cr_assert(eq(int,
+                 kstream_window_store_fetch(st, "A", 1, INT64_MIN, INT64_MAX,
+                                            &it),
+                 KSTREAM_OK));
+    hs_iter_render(it, HS_V_STR, got, sizeof(got));
+    cr_assert(eq(str, got, "A@0-10=a0;A@10-20=a10;A@20-30=a20;"));
+    cmd_is(drv, "AB", "wdel=10", "ok");
+
     cmd_is(drv, "A", "wput=10:new", "ok"); /* replaces */
     cmd_is(drv, "A", "wdel=0", "ok");
     cr_assert(eq(int, kstream_window_store_fetch(st, "A", 1, 0, 100, &it),
                  KSTREAM_OK));
     hs_iter_render(it, HS_V_STR, got, sizeof(got));
     cr_assert(eq(str, got, "A@10-20=new;A@20-30=a20;"));
-    cr_assert(eq(int, h_drain(drv, "app-win-changelog"), 6),
+    cr_assert(eq(int, h_drain(drv, "app-win-changelog"), 8),
               "one changelog record per window put or delete");
     kstream_test_driver_destroy(drv);
 }
@@ -620,9 +633,15 @@ ParameterizedTest(int *backend, stores,
     hs_iter_render(it, HS_V_STR, got, sizeof(got));
     cr_assert(eq(str, got, "B@3-4=s3;"));
 
+    /* a key that another key prefixes keeps its own sessions */
+    cmd_is(drv, "AB", "sput=1,2:ab", "ok");
+    cmd_is(drv, "A", "sfind=0,9223372036854775807",
+           "A@0-5=s1;A@10-20=s2;");
+    cmd_is(drv, "AB", "sdel=1,2", "ok");
+
     cmd_is(drv, "A", "sdel=0,5", "ok");
     cmd_is(drv, "A", "sfind=0,100", "A@10-20=s2;");
-    cr_assert(eq(int, h_drain(drv, "app-sess-changelog"), 4));
+    cr_assert(eq(int, h_drain(drv, "app-sess-changelog"), 6));
     kstream_test_driver_destroy(drv);
 }
 
@@ -728,6 +747,22 @@ Test(stores, global_table_tombstones_delete_and_updates_replace)
     cmd_is(drv, "fr", "gget", "KSTREAM_ERR_NOT_FOUND");
     cmd_is(drv, "de", "gget", "Deutschland");
     hs_store_is(drv, "glob", "fr", NULL);
+    kstream_test_driver_destroy(drv);
+}
+
+Test(stores, global_table_skips_null_keys)
+{
+    kstream_test_driver_t *drv = hs_driver(global_topology(), 1, false,
+                                           NULL);
+    h_pipe_ok(drv, "countries", NULL, "Nowhere", 1);
+    h_pipe_ok(drv, "countries", "de", "Germany", 2);
+    cmd_is(drv, "de", "gget", "Germany");
+    kstream_store_t *st = kstream_test_driver_store(drv, "glob", 0);
+    cr_assert(st != NULL);
+    uint64_t n = 0;
+    cr_assert(eq(int, kstream_store_approximate_count(st, &n), KSTREAM_OK));
+    cr_assert(n <= 1, "a NULL key made a row (%llu rows)",
+              (unsigned long long)n);
     kstream_test_driver_destroy(drv);
 }
 

@@ -212,6 +212,25 @@ ParameterizedTest(int *backend, suppress,
     kstream_test_driver_destroy(drv);
 }
 
+Test(suppress, a_zero_time_limit_emits_every_update_at_once)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_grouped_t *g =
+            kstream_stream_group_by_key(kstream_builder_stream(b, "in", NULL));
+    kstream_table_t *t = kstream_table_suppress_until_time_limit(
+            kstream_grouped_count(g, "cnt"), 0, 0, 0,
+            KSTREAM_BUFFER_EMIT_EARLY, "sup");
+    cr_assert(t != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(t, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 5);
+    h_pipe_ok(drv, "in", "A", "x", 6);
+    h_pipe_ok(drv, "in", "B", "x", 3); /* out of order */
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_LONG, {"A", "1", 5},
+              {"A", "2", 6}, {"B", "1", 3});
+    kstream_test_driver_destroy(drv);
+}
+
 Test(suppress, until_time_limit_passes_tombstones_through_the_buffer)
 {
     kstream_builder_t *b = kstream_builder_new();

@@ -155,6 +155,36 @@ Test(table_aggregate, null_keys_in_the_table_are_skipped_and_counted)
     kstream_test_driver_destroy(drv);
 }
 
+/* "region:amount" as hs_split_key_value, but "none:..." has no group
+ * (a NULL key). */
+static kstream_err_t split_or_null(const kstream_record_t *in,
+                                   kstream_record_t *out, void *opaque)
+{
+    kstream_bytes_t v = kstream_record_value(in);
+    if (v.data != NULL && v.len >= 5 && memcmp(v.data, "none:", 5) == 0)
+        return kstream_record_set_key(out, NULL, 0);
+    return hs_split_key_value(in, out, opaque);
+}
+
+Test(table_aggregate, rows_regrouped_to_a_null_key_join_no_group)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *t = kstream_builder_table(b, "accounts", "acct");
+    kstream_grouped_table_t *g =
+            kstream_table_group_by(t, split_or_null, NULL, NULL, "regroup");
+    kstream_table_t *r = kstream_grouped_table_count(g, "by-region");
+    cr_assert(r != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(r, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "accounts", "a1", "none:1", 1);
+    h_pipe_ok(drv, "accounts", "a2", "east:1", 2);
+    h_pipe_ok(drv, "accounts", "a2", "none:1", 3); /* leaves east */
+    h_pipe_ok(drv, "accounts", "a1", "east:1", 4);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_LONG, {"east", "1", 2},
+              {"east", "0", 3}, {"east", "1", 4});
+    kstream_test_driver_destroy(drv);
+}
+
 Test(table_aggregate, deleting_every_row_of_a_group_leaves_zero)
 {
     kstream_test_driver_t *drv = hs_driver(region_topology(AGG_AGGREGATE),

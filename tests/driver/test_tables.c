@@ -285,6 +285,50 @@ Test(tables, two_tables_over_two_partitions_keep_rows_per_task)
     kstream_test_driver_destroy(drv);
 }
 
+/* ---- record metadata --------------------------------------------------------- */
+
+typedef struct meta_probe {
+    char topic[32];
+    int64_t offset;
+    size_t headers;
+    int calls;
+} meta_probe_t;
+
+static kstream_err_t probe_meta(const kstream_record_t *rec, void *opaque)
+{
+    meta_probe_t *p = (meta_probe_t *)opaque;
+    const char *topic = kstream_record_topic(rec);
+    snprintf(p->topic, sizeof(p->topic), "%s", topic ? topic : "(null)");
+    p->offset = kstream_record_offset(rec);
+    p->headers = kstream_record_header_count(rec);
+    p->calls++;
+    return KSTREAM_OK;
+}
+
+Test(tables, table_updates_keep_their_source_topic_offset_and_headers)
+{
+    /* As in Kafka Streams (cache off): a table forwards each update in the
+     * context of the record that caused it; only punctuators make records
+     * without a source topic. */
+    meta_probe_t p = {"", -2, 0, 0};
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *t = kstream_builder_table(b, "in", "tbl");
+    kstream_stream_foreach(kstream_table_to_stream(t, NULL), probe_meta, &p,
+                           NULL, NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "in", "A", "a", 1);
+    static const kstream_header_t hdr = {"trace", "t1", 2};
+    cr_assert(eq(int,
+                 kstream_test_driver_pipe_ex(drv, "in", -1, "A", 1, "b", 1, 2,
+                                             &hdr, 1),
+                 KSTREAM_OK));
+    cr_assert(eq(int, p.calls, 2));
+    cr_assert(eq(str, p.topic, "in"));
+    cr_assert(eq(i64, p.offset, 1));
+    cr_assert(eq(sz, p.headers, 1));
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- bad arguments ----------------------------------------------------------- */
 
 Test(tables, table_functions_reject_null_handles)

@@ -146,6 +146,28 @@ Test(windows_session, keys_have_independent_sessions)
     kstream_test_driver_destroy(drv);
 }
 
+Test(windows_session, keys_that_prefix_each_other_have_independent_sessions)
+{
+    kstream_test_driver_t *drv = hs_driver(session_topology(10, 100, S_COUNT),
+                                           0, false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 0);
+    h_pipe_ok(drv, "in", "AB", "x", 5);
+    h_pipe_ok(drv, "in", "A", "x", 8);
+    h_pipe_ok(drv, "in", "AB", "x", 9);
+    HS_EXPECT(drv, "out", HS_K_SESSION, HS_V_LONG, {"A@0-0", "1", 0},
+              {"AB@5-5", "1", 5}, {"A@0-0", NULL, 0}, {"A@0-8", "2", 8},
+              {"AB@5-5", NULL, 5}, {"AB@5-9", "2", 9});
+    kstream_store_t *st = kstream_test_driver_store(drv, "ss", 0);
+    kstream_iter_t *it = NULL;
+    char got[512];
+    cr_assert(eq(int, kstream_session_store_find(st, "A", 1, 0, INT64_MAX,
+                                                 &it),
+                 KSTREAM_OK));
+    hs_iter_render(it, HS_V_LONG, got, sizeof(got));
+    cr_assert(eq(str, got, "A@0-8=2;"));
+    kstream_test_driver_destroy(drv);
+}
+
 Test(windows_session, records_exactly_the_gap_apart_share_a_session)
 {
     /* Kafka Streams finds sessions with end >= t - gap (inclusive) */

@@ -111,6 +111,19 @@ Test(windows_sliding, keys_have_independent_windows)
     kstream_test_driver_destroy(drv);
 }
 
+Test(windows_sliding, keys_that_prefix_each_other_have_independent_windows)
+{
+    kstream_test_driver_t *drv = hs_driver(sliding_count(10, 100), 0, false,
+                                           NULL);
+    h_pipe_ok(drv, "in", "A", "x", 100);
+    h_pipe_ok(drv, "in", "AB", "x", 104);
+    h_pipe_ok(drv, "in", "A", "x", 105);
+    HS_EXPECT_SET(drv, "out", HS_K_WIN, HS_V_LONG, {"A@90", "1", 100},
+                  {"AB@94", "1", 104}, {"A@101", "1", 105},
+                  {"A@95", "2", 105});
+    kstream_test_driver_destroy(drv);
+}
+
 Test(windows_sliding, early_records_share_the_first_window)
 {
     kstream_test_driver_t *drv = hs_driver(sliding_count(10, 100), 1, false,

@@ -323,6 +323,32 @@ ParameterizedTest(int *backend, windows_time, hopping_windows_overlap)
     kstream_test_driver_destroy(drv);
 }
 
+Test(windows_time, hopping_windows_whose_size_is_not_a_multiple_of_advance)
+{
+    /* size 10, advance 3: starts 0, 3, 6, 9, ... */
+    kstream_test_driver_t *drv = hs_driver(
+            windowed_topology(kstream_windows_hopping(10, 3, 100), W_COUNT), 1,
+            false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 7);  /* [0,10) [3,13) [6,16) */
+    h_pipe_ok(drv, "in", "A", "x", 12); /* [3,13) [6,16) [9,19) [12,22) */
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "1", 7},
+              {"A@3", "1", 7}, {"A@6", "1", 7}, {"A@3", "2", 12},
+              {"A@6", "2", 12}, {"A@9", "1", 12}, {"A@12", "1", 12});
+    kstream_test_driver_destroy(drv);
+}
+
+Test(windows_time, hopping_with_advance_equal_to_size_is_tumbling)
+{
+    kstream_test_driver_t *drv = hs_driver(
+            windowed_topology(kstream_windows_hopping(10, 10, 0), W_COUNT), 1,
+            false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 9);
+    h_pipe_ok(drv, "in", "A", "x", 10);
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "1", 9},
+              {"A@10", "1", 10});
+    kstream_test_driver_destroy(drv);
+}
+
 Test(windows_time, hopping_windows_close_one_by_one)
 {
     /* size 10, advance 5, grace 0: at stream time 12, [0,10) is closed
