@@ -128,7 +128,7 @@ Test(join_enrich, enriched_events_are_partitioned_by_user)
         pipe_order(drv, v, 10 + i);
     }
     for (int i = 0; i < 12; i++) {
-        char k[8], v[48];
+        char k[32], v[96];
         snprintf(k, sizeof(k), "u%d", i % 4);
         snprintf(v, sizeof(v), "u%d:o%d:item|%s", i % 4, i,
                  i % 4 == 1 ? "alice" : "unknown-user");

@@ -196,17 +196,17 @@ ParameterizedTest(int *backend, join_fk, differently_partitioned_tables_join)
     hj_topics(drv, "orders", 3, "users", 2, NULL);
     hj_hist_t h = {NULL};
     for (int u = 0; u < 4; u++) {
-        char k[8], v[16];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "u%d", u);
         snprintf(v, sizeof(v), "name%d", u);
         h_pipe_ok(drv, "users", k, v, u);
     }
     HJ_STEP_NONE(drv, "out", &h, "users alone");
     bool used[3] = {false, false, false};
-    static char keys[10][8], vals[10][32];
+    static char keys[10][16], vals[10][64];
     hs_exp_t exp[10];
     for (int i = 0; i < 10; i++) {
-        char v[16];
+        char v[32];
         snprintf(keys[i], sizeof(keys[i]), "o%d", i);
         snprintf(v, sizeof(v), "u%d:i%d", i % 5, i);
         used[h_partition_of(keys[i], 3)] = true;

@@ -190,7 +190,7 @@ ParameterizedTest(int *backend, join_global,
     h_pipe_ok(drv, "users", "u2", "bob", 2);
     bool used[4] = {false, false, false, false};
     for (int i = 0; i < 8; i++) {
-        char k[16], v[16];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "o%d", i);
         snprintf(v, sizeof(v), "u%d:x%d", 1 + i % 3, i);
         used[h_partition_of(k, 4)] = true;

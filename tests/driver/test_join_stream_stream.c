@@ -439,7 +439,7 @@ ParameterizedTest(int *backend, join_stream_stream,
     hj_topics(drv, LEFT, 3, RIGHT, 3, NULL);
     bool used[3] = {false, false, false};
     for (int i = 0; i < 6; i++) {
-        char k[8], v[8];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "k%d", i);
         snprintf(v, sizeof(v), "l%d", i);
         used[h_partition_of(k, 3)] = true;
@@ -447,7 +447,7 @@ ParameterizedTest(int *backend, join_stream_stream,
     }
     cr_assert(used[0] && used[1] && used[2], "keys do not cover 3 partitions");
     for (int i = 5; i >= 0; i--) {
-        char k[8], v[8];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "k%d", i);
         snprintf(v, sizeof(v), "r%d", i);
         h_pipe_ok(drv, RIGHT, k, v, 101 + i);

@@ -196,7 +196,7 @@ ParameterizedTest(int *backend, join_stream_table,
     hj_topics(drv, "orders", 3, "users", 3, NULL);
     bool used[3] = {false, false, false};
     for (int i = 0; i < 8; i++) {
-        char k[16], v[16];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "u%d", i);
         snprintf(v, sizeof(v), "name%d", i);
         used[h_partition_of(k, 3)] = true;
@@ -205,7 +205,7 @@ ParameterizedTest(int *backend, join_stream_table,
     }
     cr_assert(used[0] && used[1] && used[2], "keys do not cover 3 partitions");
     for (int i = 7; i >= 0; i--) {
-        char k[16], v[16];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "u%d", i);
         snprintf(v, sizeof(v), "o%d", i);
         h_pipe_ok(drv, "orders", k, v, 100 + i);

@@ -224,7 +224,7 @@ ParameterizedTest(int *backend, join_table_table,
     hj_hist_t h = {NULL};
     bool used[3] = {false, false, false};
     for (int i = 0; i < 6; i++) {
-        char k[8], v[8];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "k%d", i);
         snprintf(v, sizeof(v), "r%d", i);
         used[h_partition_of(k, 3)] = true;
@@ -233,7 +233,7 @@ ParameterizedTest(int *backend, join_table_table,
     cr_assert(used[0] && used[1] && used[2], "keys do not cover 3 partitions");
     HJ_STEP_NONE(drv, "out", &h, "right rows alone");
     for (int i = 0; i < 6; i++) {
-        char k[8], v[8];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "k%d", i);
         snprintf(v, sizeof(v), "l%d", i);
         h_pipe_ok(drv, "left", k, v, 10 + i);
