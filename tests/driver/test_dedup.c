@@ -47,6 +47,22 @@ ParameterizedTest(int *backend, dedup,
     kstream_test_driver_destroy(drv);
 }
 
+Test(dedup, the_cache_does_not_delay_deduplicated_records)
+{
+    kstream_test_driver_t *drv = hs_driver(dedup_topology(10), 0, true,
+                                           NULL);
+    h_pipe_ok(drv, "in", "k1", "x", 100);
+    h_pipe_ok(drv, "in", "k2", "x", 101);
+    h_pipe_ok(drv, "in", "k3", "y", 102);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"k1", "x", 100},
+              {"k3", "y", 102});
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    h_pipe_ok(drv, "in", "k4", "x", 103); /* still a duplicate */
+    h_expect_empty(drv, "out");
+    cr_assert(eq(i64, h_metric(drv, "duplicates-dropped"), 2));
+    kstream_test_driver_destroy(drv);
+}
+
 Test(dedup, the_window_looks_both_ways_in_time)
 {
     kstream_test_driver_t *drv = hs_driver(dedup_topology(10), 1, false,

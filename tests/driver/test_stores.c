@@ -515,6 +515,29 @@ Test(stores, dsl_store_changelog_has_plain_values_and_record_timestamps)
     kstream_test_driver_destroy(drv);
 }
 
+Test(stores, windowed_and_session_dsl_stores_have_changelogs)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_grouped_t *g =
+            kstream_stream_group_by_key(kstream_builder_stream(b, "in", NULL));
+    kstream_table_t *w = kstream_windowed_count(
+            kstream_grouped_windowed_by(g, kstream_windows_tumbling(10, 0)),
+            "wc");
+    kstream_table_t *s = kstream_windowed_count(
+            kstream_grouped_windowed_by(g, kstream_windows_session(5, 0)),
+            "sc");
+    cr_assert(w != NULL && s != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(w, NULL), "out", NULL);
+    kstream_stream_to(kstream_table_to_stream(s, NULL), "out2", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 1);
+    h_pipe_ok(drv, "in", "A", "x", 2); /* window update; session merge */
+    cr_assert(eq(int, h_drain(drv, "app-wc-changelog"), 2));
+    /* [1,1]; then [1,1] removed and [1,2] put */
+    cr_assert(eq(int, h_drain(drv, "app-sc-changelog"), 3));
+    kstream_test_driver_destroy(drv);
+}
+
 Test(stores, source_table_store_has_a_changelog)
 {
     kstream_builder_t *b = kstream_builder_new();

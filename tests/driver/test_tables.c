@@ -53,6 +53,19 @@ ParameterizedTest(int *backend, tables,
     kstream_test_driver_destroy(drv);
 }
 
+Test(tables, an_out_of_order_update_still_replaces_the_row)
+{
+    /* Kafka Streams applies a table update older than the row (with a
+     * warning): the latest offset wins, not the latest timestamp. */
+    kstream_test_driver_t *drv = hs_driver(source_table(), 0, false, NULL);
+    h_pipe_ok(drv, "in", "A", "new", 10);
+    h_pipe_ok(drv, "in", "A", "old", 5);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"A", "new", 10},
+              {"A", "old", 5});
+    hs_store_is(drv, "tbl", "A", "old");
+    kstream_test_driver_destroy(drv);
+}
+
 Test(tables, source_table_store_is_reachable_per_partition)
 {
     kstream_test_driver_t *drv = hs_driver(source_table(), 1, false, NULL);
@@ -229,6 +242,18 @@ ParameterizedTest(int *backend, tables,
               {"A", NULL, 3});
     hs_store_is(drv, "st", "A", NULL);
     hs_store_is(drv, "st", "B", "b");
+    kstream_test_driver_destroy(drv);
+}
+
+Test(tables, stream_to_table_with_the_cache_on_forwards_on_commit)
+{
+    kstream_test_driver_t *drv = hs_driver(stream_table(), 1, true, NULL);
+    h_pipe_ok(drv, "in", "A", "a1", 1);
+    h_pipe_ok(drv, "in", "A", "a2", 2);
+    h_expect_empty(drv, "out");
+    hs_store_is(drv, "st", "A", "a2");
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"A", "a2", 2});
     kstream_test_driver_destroy(drv);
 }
 
