@@ -18,7 +18,9 @@
  *   - left and outer joins: "<name>-outer-shared-join-store", a key-value
  *     store of the records waiting for a match, ordered by time.
  * All are changelogged and never cached (Kafka's join stores are not);
- * their backend follows "default.dsl.store".
+ * their backend follows "default.dsl.store". They are the join's own:
+ * read through kstream_test_driver_store(), their keys are the composite
+ * keys above, which the kstream_window_store_* calls do not decode.
  *
  * Windows: before, after and grace must be >= 0 (Kafka also takes a
  * negative before or after as long as before + after >= 0; not here), and
