@@ -180,6 +180,56 @@ Test(suppress, a_sliding_window_is_final_only_after_its_inclusive_end)
     kstream_test_driver_destroy(drv);
 }
 
+static kstream_err_t pred_count_at_least_two(const kstream_record_t *rec,
+                                             bool *match, void *opaque)
+{
+    (void)opaque;
+    kstream_bytes_t v = kstream_record_value(rec);
+    *match = v.data != NULL && v.len == 8 && hs_get_be64(v.data) >= 2;
+    return KSTREAM_OK;
+}
+
+static kstream_err_t count_to_text(const kstream_record_t *in,
+                                   kstream_record_t *out, void *opaque)
+{
+    (void)opaque;
+    kstream_bytes_t v = kstream_record_value(in);
+    char tmp[32];
+    snprintf(tmp, sizeof(tmp), "n=%" PRId64,
+             v.data && v.len == 8 ? hs_get_be64(v.data) : -1);
+    return kstream_record_set_value(out, tmp, strlen(tmp));
+}
+
+Test(suppress, until_window_closes_after_table_operators_keeps_the_grace)
+{
+    /* the windowed table goes through filter and map_values first; the
+     * suppression still finds the windows' grace (Kafka Streams looks it
+     * up through the table operators) */
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_grouped_t *g =
+            kstream_stream_group_by_key(kstream_builder_stream(b, "in", NULL));
+    kstream_table_t *t = kstream_windowed_count(
+            kstream_grouped_windowed_by(g, kstream_windows_tumbling(10, 5)),
+            "wc");
+    t = kstream_table_filter(t, pred_count_at_least_two, NULL, NULL, "two");
+    t = kstream_table_map_values(t, count_to_text, NULL, NULL, "text");
+    t = kstream_table_suppress_until_window_closes(
+            t, 0, 0, KSTREAM_BUFFER_EMIT_EARLY, "sup");
+    cr_assert(t != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(t, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 0, false, NULL);
+    h_pipe_ok(drv, "in", "A", "x", 1);
+    h_pipe_ok(drv, "in", "A", "x", 2);
+    h_pipe_ok(drv, "in", "B", "x", 3); /* count 1: filtered out */
+    h_pipe_ok(drv, "in", "A", "x", 13);
+    h_pipe_ok(drv, "in", "A", "x", 14); /* [10,20) reaches 2 at 14 */
+    h_expect_empty(drv, "out");
+    h_pipe_ok(drv, "in", "A", "x", 15); /* [10,20): 3; [0,10) closes */
+    /* final results drop tombstones: B's retraction never shows */
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_STR, {"A@0", "n=2", 2});
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- until time limit ------------------------------------------------------------- */
 
 HS_BACKEND_PARAMS(suppress, until_time_limit_emits_latest_per_key)

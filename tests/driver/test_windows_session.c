@@ -229,6 +229,20 @@ ParameterizedTest(int *backend, windows_session,
     kstream_test_driver_destroy(drv);
 }
 
+Test(windows_session, late_records_go_to_the_dlq_when_configured)
+{
+    kstream_test_driver_t *drv = hs_driver(
+            session_topology(10, 0, S_COUNT), 1, false,
+            "late.records.handler", "dlq",
+            "errors.deadletterqueue.topic.name", "dead", NULL);
+    h_pipe_ok(drv, "in", "A", "x", 100);
+    h_pipe_ok(drv, "in", "A", "late", 50);
+    h_expect(drv, "dead", "A", "late");
+    h_expect_empty(drv, "dead");
+    cr_assert(eq(i64, h_metric(drv, "late-records-dropped"), 1));
+    kstream_test_driver_destroy(drv);
+}
+
 Test(windows_session, out_of_order_within_grace_makes_its_own_session)
 {
     kstream_test_driver_t *drv = hs_driver(session_topology(10, 60, S_COUNT),

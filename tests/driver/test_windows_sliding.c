@@ -152,6 +152,19 @@ ParameterizedTest(int *backend, windows_sliding,
     kstream_test_driver_destroy(drv);
 }
 
+Test(windows_sliding, late_records_go_to_the_dlq_when_configured)
+{
+    kstream_test_driver_t *drv = hs_driver(
+            sliding_count(10, 0), 1, false, "late.records.handler", "dlq",
+            "errors.deadletterqueue.topic.name", "dead", NULL);
+    h_pipe_ok(drv, "in", "A", "x", 200);
+    h_pipe_ok(drv, "in", "A", "late", 150);
+    h_expect(drv, "dead", "A", "late");
+    h_expect_empty(drv, "dead");
+    cr_assert(eq(i64, h_metric(drv, "late-records-dropped"), 1));
+    kstream_test_driver_destroy(drv);
+}
+
 Test(windows_sliding, out_of_order_within_grace_is_counted)
 {
     kstream_test_driver_t *drv = hs_driver(sliding_count(10, 50), 1, false,
