@@ -414,6 +414,63 @@ Test(suppress, a_new_record_restarts_the_idle_time)
     kstream_test_driver_destroy(drv);
 }
 
+Test(suppress, a_window_closed_for_idleness_stays_closed)
+{
+    /* once its final result is out, a window takes no more records: one
+     * result per window */
+    kstream_test_driver_t *drv = hs_driver(
+            final_counts(10, 5, 0, KSTREAM_BUFFER_EMIT_EARLY), 1, false,
+            "window.idle.close.ms", "1000", NULL);
+    h_pipe_ok(drv, "in", "A", "x", 1);
+    cr_assert(eq(int, kstream_test_driver_advance_wall_clock(drv, 1100),
+                 KSTREAM_OK));
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "1", 1});
+    h_pipe_ok(drv, "in", "A", "x", 2); /* for the closed window */
+    h_pipe_ok(drv, "in", "B", "x", 100);
+    h_expect_empty(drv, "out");
+    cr_assert(eq(i64, h_metric(drv, "late-records-dropped"), 1));
+    kstream_test_driver_destroy(drv);
+}
+
+Test(suppress, records_after_an_idle_close_open_new_windows)
+{
+    kstream_test_driver_t *drv = hs_driver(
+            final_counts(10, 5, 0, KSTREAM_BUFFER_EMIT_EARLY), 0, false,
+            "window.idle.close.ms", "1000", NULL);
+    h_pipe_ok(drv, "in", "A", "x", 1);
+    cr_assert(eq(int, kstream_test_driver_advance_wall_clock(drv, 1100),
+                 KSTREAM_OK));
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "1", 1});
+    h_pipe_ok(drv, "in", "B", "x", 100);
+    h_pipe_ok(drv, "in", "B", "x", 101);
+    h_pipe_ok(drv, "in", "C", "x", 115); /* closes [100,110) */
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"B@100", "2", 101});
+    cr_assert(eq(i64, h_metric(drv, "late-records-dropped"), 0));
+    kstream_test_driver_destroy(drv);
+}
+
+Test(suppress, an_idle_close_does_not_close_later_windows_of_the_aggregation)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_grouped_t *g =
+            kstream_stream_group_by_key(kstream_builder_stream(b, "in", NULL));
+    kstream_table_t *t = kstream_windowed_count(
+            kstream_grouped_windowed_by(g, kstream_windows_tumbling(10, 5)),
+            "wc");
+    kstream_stream_to(kstream_table_to_stream(t, NULL), "out", NULL);
+    kstream_test_driver_t *drv =
+            hs_driver(b, 1, false, "window.idle.close.ms", "1000", NULL);
+    h_pipe_ok(drv, "in", "A", "x", 1);
+    cr_assert(eq(int, kstream_test_driver_advance_wall_clock(drv, 1100),
+                 KSTREAM_OK));
+    h_pipe_ok(drv, "in", "B", "x", 100);
+    h_pipe_ok(drv, "in", "B", "x", 300);
+    HS_EXPECT(drv, "out", HS_K_WIN, HS_V_LONG, {"A@0", "1", 1},
+              {"B@100", "1", 100}, {"B@300", "1", 300});
+    cr_assert(eq(i64, h_metric(drv, "late-records-dropped"), 0));
+    kstream_test_driver_destroy(drv);
+}
+
 Test(suppress, without_idle_close_windows_stay_open_on_wall_clock)
 {
     kstream_test_driver_t *drv = hs_driver(
