@@ -63,6 +63,24 @@ Test(dedup, the_cache_does_not_delay_deduplicated_records)
     kstream_test_driver_destroy(drv);
 }
 
+Test(dedup, an_idle_close_does_not_forget_seen_ids)
+{
+    /* window.idle.close.ms closes windows of windowed operations; the ids
+     * a deduplication has seen stay "seen" for their window of time */
+    kstream_test_driver_t *drv = hs_driver(dedup_topology(10), 1, false,
+                                           "window.idle.close.ms", "1000",
+                                           NULL);
+    h_pipe_ok(drv, "in", "k", "x", 100);
+    cr_assert(eq(int, kstream_test_driver_advance_wall_clock(drv, 1100),
+                 KSTREAM_OK));
+    h_pipe_ok(drv, "in", "k", "y", 101);
+    h_pipe_ok(drv, "in", "k", "x", 105); /* 5 after the first x */
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"k", "x", 100},
+              {"k", "y", 101});
+    cr_assert(eq(i64, h_metric(drv, "duplicates-dropped"), 1));
+    kstream_test_driver_destroy(drv);
+}
+
 Test(dedup, the_window_looks_both_ways_in_time)
 {
     kstream_test_driver_t *drv = hs_driver(dedup_topology(10), 1, false,

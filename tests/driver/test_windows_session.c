@@ -268,6 +268,21 @@ Test(windows_session, a_late_record_merging_into_an_open_session_is_kept)
     kstream_test_driver_destroy(drv);
 }
 
+Test(windows_session, records_after_an_idle_close_make_new_sessions)
+{
+    kstream_test_driver_t *drv = hs_driver(
+            session_topology(10, 5, S_COUNT), 1, false,
+            "window.idle.close.ms", "1000", NULL);
+    h_pipe_ok(drv, "in", "A", "x", 100);
+    cr_assert(eq(int, kstream_test_driver_advance_wall_clock(drv, 1100),
+                 KSTREAM_OK));
+    h_pipe_ok(drv, "in", "A", "x", 200);
+    HS_EXPECT(drv, "out", HS_K_SESSION, HS_V_LONG, {"A@100-100", "1", 100},
+              {"A@200-200", "1", 200});
+    cr_assert(eq(i64, h_metric(drv, "late-records-dropped"), 0));
+    kstream_test_driver_destroy(drv);
+}
+
 Test(windows_session, session_reduce_merges_with_the_reducer)
 {
     kstream_test_driver_t *drv = hs_driver(
