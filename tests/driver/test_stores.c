@@ -465,6 +465,32 @@ ParameterizedTest(int *backend, stores,
     kstream_test_driver_destroy(drv);
 }
 
+HS_BACKEND_PARAMS(stores, a_caching_store_reads_merge_cache_and_store)
+ParameterizedTest(int *backend, stores,
+                  a_caching_store_reads_merge_cache_and_store)
+{
+    kstream_test_driver_t *drv = hs_driver(
+            kv_topology(backend_of(*backend), KSTREAM_STORE_CACHING_ENABLED),
+            1, true, NULL);
+    cmd_is(drv, "a", "put=1", "ok");
+    cmd_is(drv, "c", "put=3", "ok");
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    /* now in the store below the cache; change it in the cache only */
+    cmd_is(drv, "a", "del", "old=1");
+    cmd_is(drv, "b", "put=2", "ok");
+    cmd_is(drv, "c", "put=33", "ok");
+    cmd_is(drv, "x", "all", "b=2;c=33;");
+    cmd_is(drv, "x", "range=a,b", "b=2;");
+    cmd_is(drv, "x", "prefix=c", "c=33;");
+    cmd_is(drv, "a", "get", "KSTREAM_ERR_NOT_FOUND");
+    cmd_is(drv, "a", "pia=4", "inserted");
+    cmd_is(drv, "a", "pia=5", "exists=4");
+    cmd_is(drv, "a", "get", "4");
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    cmd_is(drv, "x", "all", "a=4;b=2;c=33;");
+    kstream_test_driver_destroy(drv);
+}
+
 Test(stores, caching_flag_with_the_cache_size_zero_logs_every_change)
 {
     kstream_test_driver_t *drv = hs_driver(
@@ -615,6 +641,23 @@ ParameterizedTest(int *backend, stores,
     cr_assert(eq(str, got, "A@10-20=new;A@20-30=a20;"));
     cr_assert(eq(int, h_drain(drv, "app-win-changelog"), 8),
               "one changelog record per window put or delete");
+    kstream_test_driver_destroy(drv);
+}
+
+Test(stores, window_store_drops_windows_older_than_its_retention)
+{
+    /* retention 1000: once the store has seen a window at 100000, the
+     * window at 0 is long expired (Kafka Streams: neither kept nor
+     * returned), and a put that old is ignored */
+    kstream_test_driver_t *drv =
+            hs_driver(window_topology(KSTREAM_STORE_MEMORY), 1, false, NULL);
+    cmd_is(drv, "A", "wput=0:old", "ok");
+    cmd_is(drv, "A", "wput=100000:new", "ok");
+    cmd_is(drv, "A", "wfetch=0,200000", "A@100000-100010=new;");
+    cmd_is(drv, "A", "wget=0", "KSTREAM_ERR_NOT_FOUND");
+    h_pipe_ok(drv, "in", "A", "wput=5:too-old", 1);
+    (void)h_read(drv, "out");
+    cmd_is(drv, "A", "wfetch=0,200000", "A@100000-100010=new;");
     kstream_test_driver_destroy(drv);
 }
 
