@@ -134,6 +134,26 @@ Test(table_aggregate, update_within_a_group_keeps_the_count)
     kstream_test_driver_destroy(drv);
 }
 
+Test(table_aggregate, rows_from_every_partition_meet_in_their_group)
+{
+    kstream_test_driver_t *drv = hs_driver(region_topology(AGG_AGGREGATE),
+                                           0, false, NULL);
+    cr_assert(eq(int, kstream_test_driver_create_topic(drv, "accounts", 3),
+                 KSTREAM_OK));
+    const char *accts[] = {"a0", "a1", "a2", "a3", "a4", "a5"};
+    for (int i = 0; i < 6; i++)
+        h_pipe_ok(drv, "accounts", accts[i], i % 2 ? "west:1" : "east:10",
+                  i);
+    hs_store_is(drv, "by-region", "east", "30");
+    hs_store_is(drv, "by-region", "west", "3");
+    /* move every east row to west, from whichever partition it is on */
+    for (int i = 0; i < 6; i += 2)
+        h_pipe_ok(drv, "accounts", accts[i], "west:10", 10 + i);
+    hs_store_is(drv, "by-region", "east", "0");
+    hs_store_is(drv, "by-region", "west", "33");
+    kstream_test_driver_destroy(drv);
+}
+
 Test(table_aggregate, tombstone_for_an_absent_row_changes_nothing)
 {
     kstream_test_driver_t *drv = hs_driver(region_topology(AGG_COUNT), 1,
