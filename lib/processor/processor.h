@@ -105,6 +105,10 @@ typedef struct ks_task_env {
     int64_t stream_time;        /* -1 before the first record */
     int64_t wall_clock;         /* set by the runtime before calls */
     int64_t cur_ts;             /* timestamp of the current record */
+    /* The input record being processed (NULL in punctuators and flushes):
+     * table updates forwarded while it is processed carry its source
+     * (topic, partition, offset) and headers, as in Kafka Streams. */
+    const kstream_record_t *cur_rec;
     int32_t partition;
     int subtopology;
     const char *application_id;

@@ -117,6 +117,14 @@ kstream_err_t ks_forward_change(kstream_ctx_t *ctx, const void *key,
     rec.timestamp = ts;
     rec.partition = ctx->env->partition;
     rec.offset = -1;
+    const kstream_record_t *in = ctx->env->cur_rec;
+    if (in) {
+        rec.topic = in->topic;
+        rec.partition = in->partition;
+        rec.offset = in->offset;
+        rec.headers = in->headers;
+        rec.nheaders = in->nheaders;
+    }
     return ks_forward(ctx, &rec);
 }
 

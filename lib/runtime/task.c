@@ -190,7 +190,9 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
 
     kstream_ctx_t *src = &task->ctxs[q->source->index];
     th->cur_msg = &item.msg;
+    env->cur_rec = &rec;
     kstream_err_t err = src->node->cls->process(src, &rec);
+    env->cur_rec = NULL;
     th->cur_msg = NULL;
     ks_arena_reset(env->arena);
     th->m.processed++;
