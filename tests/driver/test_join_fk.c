@@ -184,6 +184,44 @@ Test(join_fk, result_timestamp_is_the_larger_of_the_two_rows)
     kstream_test_driver_destroy(drv);
 }
 
+/* With the cache on, updates between commits may be merged (a foreign
+ * key changed twice, a row updated then deleted): the final result table
+ * is the same. */
+HJ_BACKEND_CACHE_PARAMS(join_fk, cache_gives_the_same_final_table)
+ParameterizedTest(int *idx, join_fk, cache_gives_the_same_final_table)
+{
+    kstream_test_driver_t *drv = hs_driver(fk_topology(KSTREAM_JOIN_LEFT),
+                                           hj_backend(*idx), hj_cache(*idx),
+                                           NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "users", "u2", "bob", 2);
+    h_pipe_ok(drv, "orders", "o1", "u1:a", 3);
+    h_pipe_ok(drv, "orders", "o1", "u2:a", 4);
+    h_pipe_ok(drv, "orders", "o1", "u3:a", 5);
+    h_pipe_ok(drv, "orders", "o2", "u2:b", 6);
+    h_pipe_ok(drv, "orders", "o3", "u1:c", 7);
+    h_pipe_ok(drv, "orders", "o3", NULL, 8);
+    h_pipe_ok(drv, "users", "u2", "bob2", 9);
+    h_pipe_ok(drv, "users", "u1", NULL, 10);
+    h_pipe_ok(drv, "orders", "o4", "u1:d", 11);
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    hs_out_t *o = hs_collect(drv, "out", HS_K_PLAIN, HS_V_STR);
+    hs_out_t *t = hs_final_table(o);
+    hs_out_t *want = hs_out_new();
+    const char *rows[][2] = {{"o1", "u3:a/null"}, {"o2", "u2:b/bob2"},
+                             {"o4", "u1:d/null"}};
+    for (size_t i = 0; i < 3; i++) {
+        hs_rec_t *r = &want->r[want->n++];
+        snprintf(r->key, sizeof(r->key), "%s", rows[i][0]);
+        snprintf(r->value, sizeof(r->value), "%s", rows[i][1]);
+    }
+    hs_assert_same_table(t, want, "final foreign-key join table");
+    free(want);
+    free(t);
+    free(o);
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- partitions -------------------------------------------------------------- */
 
 /* No co-partitioning: orders have 3 partitions, users 2. Order i refers

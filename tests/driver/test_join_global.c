@@ -175,6 +175,20 @@ Test(join_global, left_join_emits_null_keys)
     kstream_test_driver_destroy(drv);
 }
 
+/* A stream record without a value has nothing to join: skipped and
+ * counted (Kafka Streams). */
+Test(join_global, null_values_are_skipped_and_counted)
+{
+    kstream_test_driver_t *drv =
+            hs_driver(gl_topology(KSTREAM_JOIN_LEFT), 1, false, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "o1", NULL, 2);
+    h_pipe_ok(drv, "orders", "o2", "u1:pen", 3);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"o2", "u1:pen/alice", 3});
+    cr_assert(eq(i64, h_metric(drv, "records-dropped"), 1));
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- partitions ------------------------------------------------------------------ */
 
 /* No co-partitioning: a 4-partition stream joins a 3-partition global

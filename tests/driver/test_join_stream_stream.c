@@ -415,6 +415,44 @@ Test(join_stream_stream, outer_join_skips_and_counts_null_keys)
     null_keys_are_skipped(KSTREAM_JOIN_OUTER);
 }
 
+/* Records without a value have nothing to join: skipped and counted,
+ * and a left join never emits them (Kafka Streams). */
+Test(join_stream_stream, null_values_are_skipped_and_counted)
+{
+    kstream_test_driver_t *drv = ss_driver(
+            KSTREAM_JOIN_OUTER, kstream_join_windows(10, 0), 1);
+    h_pipe_ok(drv, LEFT, "A", NULL, 100);
+    h_pipe_ok(drv, RIGHT, "A", NULL, 101);
+    h_pipe_ok(drv, LEFT, "A", "l", 102);
+    h_pipe_ok(drv, RIGHT, "A", "r", 103);
+    h_pipe_ok(drv, LEFT, "Z", "z", 500);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"A", "l/r", 103});
+    cr_assert(eq(i64, h_metric(drv, "records-dropped"), 2));
+    kstream_test_driver_destroy(drv);
+}
+
+/* Join stores are not cached: the results do not depend on the cache. */
+HJ_BACKEND_CACHE_PARAMS(join_stream_stream,
+                        left_join_results_do_not_depend_on_the_cache)
+ParameterizedTest(int *idx, join_stream_stream,
+                  left_join_results_do_not_depend_on_the_cache)
+{
+    kstream_test_driver_t *drv =
+            hs_driver(ss_topology(KSTREAM_JOIN_LEFT, kstream_join_windows(10, 5)),
+                      hj_backend(*idx), hj_cache(*idx), NULL);
+    h_pipe_ok(drv, LEFT, "A", "l1", 100);
+    h_pipe_ok(drv, LEFT, "B", "l2", 101);
+    h_pipe_ok(drv, RIGHT, "A", "r1", 104);
+    h_pipe_ok(drv, RIGHT, "A", "r2", 108);
+    h_pipe_ok(drv, LEFT, "C", "l3", 120); /* closes l2 (101 + 15 < 120) */
+    h_pipe_ok(drv, RIGHT, "C", "r3", 125);
+    h_pipe_ok(drv, RIGHT, "X", "x", 200);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"A", "l1/r1", 104},
+              {"A", "l1/r2", 108}, {"B", "l2/null", 101},
+              {"C", "l3/r3", 125});
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- partitions -------------------------------------------------------------------------- */
 
 Test(join_stream_stream, stream_time_is_kept_per_partition)

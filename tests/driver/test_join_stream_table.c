@@ -185,6 +185,29 @@ Test(join_stream_table, left_join_emits_null_keys_with_no_right_side)
     kstream_test_driver_destroy(drv);
 }
 
+/* A stream record without a value has nothing to join (Kafka Streams
+ * skips and counts it, in inner and left joins alike). */
+static void null_values_are_skipped(kstream_join_kind_t kind)
+{
+    kstream_test_driver_t *drv = hs_driver(st_topology(kind), 1, false, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "u1", NULL, 2);
+    h_pipe_ok(drv, "orders", "u1", "o2", 3);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "o2/alice", 3});
+    cr_assert(eq(i64, h_metric(drv, "records-dropped"), 1));
+    kstream_test_driver_destroy(drv);
+}
+
+Test(join_stream_table, inner_join_skips_and_counts_null_values)
+{
+    null_values_are_skipped(KSTREAM_JOIN_INNER);
+}
+
+Test(join_stream_table, left_join_skips_and_counts_null_values)
+{
+    null_values_are_skipped(KSTREAM_JOIN_LEFT);
+}
+
 /* ---- partitions ------------------------------------------------------------------ */
 
 HS_BACKEND_PARAMS(join_stream_table, each_partition_joins_its_own_keys)
