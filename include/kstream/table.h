@@ -79,8 +79,9 @@ KSTREAM_EXPORT kstream_windows_t kstream_windows_hopping(int64_t size_ms,
  *  records within \p time_difference_ms of each other. */
 KSTREAM_EXPORT kstream_windows_t
 kstream_windows_sliding(int64_t time_difference_ms, int64_t grace_ms);
-/** Session windows: records of a key less than \p gap_ms apart share a
- *  session; a record bridging two sessions merges them. */
+/** Session windows: records of a key at most \p gap_ms apart share a
+ *  session (as in Kafka Streams); a record bridging two sessions merges
+ *  them. */
 KSTREAM_EXPORT kstream_windows_t kstream_windows_session(int64_t gap_ms,
                                                          int64_t grace_ms);
 
