@@ -329,6 +329,126 @@ Test(join_repartition, key_change_on_both_sides_repartitions_both)
     kstream_test_driver_destroy(drv);
 }
 
+/* Both sides re-keyed from sources of 2 and 3 partitions: the two
+ * repartition topics must get one partition count (Kafka Streams gives a
+ * co-partition group of repartition topics the largest), so the join
+ * starts and every key meets its match. */
+Test(join_repartition, both_sides_rekeyed_from_different_partition_counts)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_stream_t *l = kstream_builder_stream(b, "views", NULL);
+    kstream_stream_t *r = kstream_builder_stream(b, "clicks", NULL);
+    l = kstream_stream_select_key(l, hs_key_from_value, NULL, NULL, NULL);
+    r = kstream_stream_select_key(r, hs_key_from_value, NULL, NULL, NULL);
+    kstream_stream_t *j = kstream_stream_join_stream(
+            l, r, kstream_join_windows(10, 100), KSTREAM_JOIN_INNER,
+            hj_joiner, NULL, NULL, "ss");
+    kstream_stream_to(j, "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, 1, false, NULL);
+    hj_topics(drv, "views", 2, "clicks", 3, NULL);
+    for (int i = 0; i < 6; i++) {
+        char k[32], v[32];
+        snprintf(k, sizeof(k), "v%d", i);
+        snprintf(v, sizeof(v), "u%d:v%d", i, i);
+        h_pipe_ok(drv, "views", k, v, 100 + i);
+    }
+    for (int i = 0; i < 6; i++) {
+        char k[32], v[32];
+        snprintf(k, sizeof(k), "c%d", i);
+        snprintf(v, sizeof(v), "u%d:c%d", i, i);
+        h_pipe_ok(drv, "clicks", k, v, 110 + i);
+    }
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u0", "u0:v0/u0:c0", 110},
+              {"u1", "u1:v1/u1:c1", 111}, {"u2", "u2:v2/u2:c2", 112},
+              {"u3", "u3:v3/u3:c3", 113}, {"u4", "u4:v4/u4:c4", 114},
+              {"u5", "u5:v5/u5:c5", 115});
+    kstream_test_driver_destroy(drv);
+}
+
+/* A stream-global join needs no co-partitioning: a key change before it
+ * adds no repartition topic. */
+Test(join_repartition, key_change_before_a_global_join_adds_no_repartition)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    cr_assert(eq(int, kstream_builder_global_table(b, "users", "g-users"),
+                 KSTREAM_OK));
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    s = kstream_stream_select_key(s, hs_key_from_value, NULL, NULL, NULL);
+    kstream_stream_t *j = kstream_stream_join_global(
+            s, "g-users", hj_fk, KSTREAM_JOIN_LEFT, hj_joiner, NULL, NULL,
+            "gj");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(j, "out", NULL);
+    kstream_topology_t *t = h_build(b);
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "repartition") == NULL, "%s", text);
+    kstream_free(text);
+    kstream_test_driver_t *drv = h_driver_t(t, "application.id", "app",
+                                            NULL);
+    hj_topics(drv, "orders", 3, "users", 2, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "o1", "u1:book", 2);
+    h_pipe_ok(drv, "orders", "o2", "u2:pen", 3);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "u1:book/alice", 2},
+              {"u2", "u2:pen/null", 3});
+    kstream_test_driver_destroy(drv);
+}
+
+/* Two enrichments in a row, each after its own key change: orders
+ * "<user>:<product>:<order>" join users by user, then products by product
+ * (value of the first result: "<order value>/<user>"). */
+static kstream_err_t key_second_field(const kstream_record_t *in,
+                                      kstream_record_t *out, void *opaque)
+{
+    (void)opaque;
+    kstream_bytes_t v = kstream_record_value(in);
+    const char *p = memchr(v.data, ':', v.len);
+    cr_assert(p != NULL);
+    p++;
+    size_t rest = v.len - (size_t)(p - (const char *)v.data);
+    const char *q = memchr(p, ':', rest);
+    return kstream_record_set_key(out, p, q ? (size_t)(q - p) : rest);
+}
+
+HS_BACKEND_PARAMS(join_repartition, two_joins_in_a_row_each_repartition)
+ParameterizedTest(int *backend, join_repartition,
+                  two_joins_in_a_row_each_repartition)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_table_t *products = kstream_builder_table(b, "products",
+                                                      "products");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    s = kstream_stream_select_key(s, hs_key_from_value, NULL, NULL, NULL);
+    s = kstream_stream_join_table(s, users, KSTREAM_JOIN_LEFT, hj_joiner,
+                                  NULL, NULL, "j1");
+    s = kstream_stream_select_key(s, key_second_field, NULL, NULL, NULL);
+    s = kstream_stream_join_table(s, products, KSTREAM_JOIN_LEFT, hj_joiner,
+                                  NULL, NULL, "j2");
+    cr_assert(s != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(s, "out", NULL);
+    kstream_topology_t *t = h_build(b);
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "j1-left-repartition") != NULL, "%s", text);
+    cr_assert(strstr(text, "j2-left-repartition") != NULL, "%s", text);
+    cr_assert(eq(int, hj_subtopologies(text), 3), "%s", text);
+    kstream_free(text);
+    kstream_test_driver_t *drv = h_driver_t(
+            t, "application.id", "app", "default.dsl.store",
+            hs_backend_name(*backend), NULL);
+    hj_topics(drv, "orders", 4, "users", 2, "products", 3, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "products", "p1", "lamp", 2);
+    h_pipe_ok(drv, "orders", "o1", "u1:p1:o1", 10);
+    h_pipe_ok(drv, "orders", "o2", "u2:p1:o2", 11);
+    h_pipe_ok(drv, "orders", "o3", "u1:p2:o3", 12);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR,
+              {"p1", "u1:p1:o1/alice/lamp", 10},
+              {"p1", "u2:p1:o2/null/lamp", 11},
+              {"p2", "u1:p2:o3/alice/null", 12});
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- co-partitioning is checked after repartitioning ------------------------------ */
 
 /* A key change on the stream side does not excuse a table that is not

@@ -306,6 +306,53 @@ Test(join_table_table, result_table_can_be_filtered)
     kstream_test_driver_destroy(drv);
 }
 
+/* Joins of derived tables (a filter, a map_values) that have no store of
+ * their own. */
+static kstream_err_t upper_value(const kstream_record_t *in,
+                                 kstream_record_t *out, void *opaque)
+{
+    (void)opaque;
+    kstream_bytes_t v = kstream_record_value(in);
+    char buf[128];
+    size_t n = v.len < sizeof(buf) ? v.len : sizeof(buf);
+    for (size_t i = 0; i < n; i++) {
+        char c = ((const char *)v.data)[i];
+        buf[i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+    }
+    return kstream_record_set_value(out, buf, n);
+}
+
+HS_BACKEND_PARAMS(join_table_table, derived_tables_join)
+ParameterizedTest(int *backend, join_table_table, derived_tables_join)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *l = kstream_builder_table(b, "left", "lt");
+    kstream_table_t *r = kstream_builder_table(b, "right", "rt");
+    l = kstream_table_filter(l, h_pred_value_prefix, (void *)"keep", NULL,
+                             "lf");
+    r = kstream_table_map_values(r, upper_value, NULL, NULL, "rm");
+    kstream_table_t *j = kstream_table_join_table(l, r, KSTREAM_JOIN_LEFT,
+                                                  hj_joiner, NULL, NULL, "tt");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(j, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, *backend, false, NULL);
+    hj_hist_t h = {NULL};
+    h_pipe_ok(drv, "right", "A", "x", 1);
+    HJ_STEP_NONE(drv, "out", &h, "right row alone");
+    h_pipe_ok(drv, "left", "A", "keep-a", 2);
+    HJ_STEP(drv, "out", &h, "left row kept", {"A", "keep-a/X", 2});
+    h_pipe_ok(drv, "left", "B", "drop-b", 3);
+    HJ_STEP_NONE(drv, "out", &h, "left row filtered out");
+    h_pipe_ok(drv, "right", "A", "y", 4);
+    HJ_STEP(drv, "out", &h, "right update", {"A", "keep-a/Y", 4});
+    h_pipe_ok(drv, "left", "A", "drop-a", 5);
+    HJ_STEP(drv, "out", &h, "left row leaves the filter", {"A", NULL, 5});
+    h_pipe_ok(drv, "right", "A", "z", 6);
+    HJ_STEP_NONE(drv, "out", &h, "right update without left row");
+    hj_hist_free(&h);
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- describe -------------------------------------------------------------------- */
 
 Test(join_table_table, describe_shows_the_join_and_both_tables_stores)
