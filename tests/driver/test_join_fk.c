@@ -136,6 +136,29 @@ ParameterizedTest(int *backend, join_fk, left_join_keeps_every_left_row)
     kstream_test_driver_destroy(drv);
 }
 
+/* A foreign key changed away and back subscribes again: updates of the
+ * key it left do not reach it, updates of the key it is back on do. */
+Test(join_fk, fk_changed_back_follows_its_current_key_only)
+{
+    kstream_test_driver_t *drv =
+            hs_driver(fk_topology(KSTREAM_JOIN_LEFT), 0, false, NULL);
+    hj_hist_t h = {NULL};
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "users", "u2", "bob", 2);
+    h_pipe_ok(drv, "orders", "o1", "u1:x", 3);
+    HJ_STEP(drv, "out", &h, "on u1", {"o1", "u1:x/alice", 3});
+    h_pipe_ok(drv, "orders", "o1", "u2:x", 4);
+    HJ_STEP(drv, "out", &h, "to u2", {"o1", "u2:x/bob", 4});
+    h_pipe_ok(drv, "orders", "o1", "u1:x", 5);
+    HJ_STEP(drv, "out", &h, "back to u1", {"o1", "u1:x/alice", 5});
+    h_pipe_ok(drv, "users", "u2", "bob2", 6);
+    HJ_STEP_NONE(drv, "out", &h, "update of u2");
+    h_pipe_ok(drv, "users", "u1", "alice2", 7);
+    HJ_STEP(drv, "out", &h, "update of u1", {"o1", "u1:x/alice2", 7});
+    hj_hist_free(&h);
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- many left rows per right row -------------------------------------------- */
 
 HS_BACKEND_PARAMS(join_fk, right_changes_reach_every_subscribed_left_row)

@@ -300,6 +300,48 @@ Test(join_stream_stream, inner_join_never_emits_unmatched_records)
     kstream_test_driver_destroy(drv);
 }
 
+/* Two unmatched left records with the same key and time are two
+ * records: each gets its null result. */
+Test(join_stream_stream, left_join_emits_every_unmatched_duplicate)
+{
+    kstream_test_driver_t *drv = ss_driver(
+            KSTREAM_JOIN_LEFT, kstream_join_windows(10, 0), 0);
+    h_pipe_ok(drv, LEFT, "A", "l1", 100);
+    h_pipe_ok(drv, LEFT, "A", "l2", 100);
+    h_pipe_ok(drv, RIGHT, "X", "x", 200);
+    HS_EXPECT_SET(drv, "out", HS_K_PLAIN, HS_V_STR, {"A", "l1/null", 100},
+                  {"A", "l2/null", 100});
+    kstream_test_driver_destroy(drv);
+}
+
+Test(join_stream_stream, a_late_match_matches_every_duplicate)
+{
+    kstream_test_driver_t *drv = ss_driver(
+            KSTREAM_JOIN_LEFT, kstream_join_windows(10, 0), 1);
+    h_pipe_ok(drv, LEFT, "A", "l1", 100);
+    h_pipe_ok(drv, LEFT, "A", "l2", 100);
+    h_pipe_ok(drv, RIGHT, "A", "r", 105);
+    h_pipe_ok(drv, RIGHT, "X", "x", 200);
+    HS_EXPECT_SET(drv, "out", HS_K_PLAIN, HS_V_STR, {"A", "l1/r", 105},
+                  {"A", "l2/r", 105});
+    kstream_test_driver_destroy(drv);
+}
+
+/* Windows reaching below time 0 hold what lies at and above 0; a record
+ * meets its matches in time order. */
+Test(join_stream_stream, windows_near_time_zero)
+{
+    kstream_test_driver_t *drv = ss_driver(
+            KSTREAM_JOIN_INNER, kstream_join_windows(10, 1000), 1);
+    h_pipe_ok(drv, RIGHT, "A", "r0", 0);
+    h_pipe_ok(drv, LEFT, "A", "l5", 5);
+    h_pipe_ok(drv, LEFT, "A", "l0", 0);
+    h_pipe_ok(drv, RIGHT, "A", "r3", 3);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"A", "l5/r0", 5},
+              {"A", "l0/r0", 0}, {"A", "l0/r3", 3}, {"A", "l5/r3", 5});
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- outer joins -------------------------------------------------------------- */
 
 HS_BACKEND_PARAMS(join_stream_stream,

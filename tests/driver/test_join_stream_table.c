@@ -418,6 +418,22 @@ Test(join_stream_table, duplicate_join_name_fails_the_build)
     cr_assert(h_contains(errstr, "enrich"), "%s", errstr);
 }
 
+Test(join_stream_table, inputs_of_another_builder_are_rejected)
+{
+    kstream_builder_t *b1 = kstream_builder_new();
+    kstream_builder_t *b2 = kstream_builder_new();
+    kstream_table_t *t = kstream_builder_table(b2, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b1, "orders", NULL);
+    kstream_stream_t *j = kstream_stream_join_table(
+            s, t, KSTREAM_JOIN_INNER, hj_joiner, NULL, NULL, "enrich");
+    cr_assert(j == NULL, "a join across two builders was accepted");
+    cr_assert(kstream_builder_error(b1) != NULL ||
+                      kstream_builder_error(b2) != NULL,
+              "no builder recorded the error");
+    kstream_builder_destroy(b1);
+    kstream_builder_destroy(b2);
+}
+
 /* A joiner that fails the record: the error reaches the pipe (the default
  * "processing.exception.handler" is fail). */
 static kstream_err_t failing_joiner(const kstream_record_t *left,
