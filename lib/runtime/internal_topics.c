@@ -102,13 +102,34 @@ static int32_t resolve(const kstream_topology_t *t, const ks_node_t *src,
         return resolve_like(t, src, app_id, pcount, opaque, depth, errstr,
                             errstr_size);
     /* A repartition topic feeding a join takes the partition count of the
-     * join's other inputs (Kafka Streams' co-partition groups). */
-    if (src->internal && src->subtopology >= 0 &&
+     * join's external inputs, or when all its inputs are repartition
+     * topics, the largest of theirs (Kafka Streams' co-partition groups:
+     * every topic of the group gets the same count). */
+    if (src->internal && src->subtopology >= 0 && depth >= 0 &&
         join_of(&t->subs[src->subtopology])) {
-        int32_t n = external_max(&t->subs[src->subtopology], pcount, opaque);
+        const ks_subtopology_t *sub = &t->subs[src->subtopology];
+        int32_t n = external_max(sub, pcount, opaque);
         if (n > 0)
             return n;
+        int32_t best = -1;
+        for (size_t i = 0; i < sub->sources.len; i++) {
+            const ks_node_t *o = sub->sources.items[i];
+            if (!o->internal || o->partitions_like)
+                continue;
+            /* depth -1 - depth: resolve o by its upstream only. */
+            int32_t m = o->partitions > 0
+                                ? o->partitions
+                                : resolve(t, o, app_id, pcount, opaque,
+                                          -1 - depth, errstr, errstr_size);
+            if (m < 0)
+                return -1;
+            if (m > best)
+                best = m;
+        }
+        return best;
     }
+    if (depth < 0)
+        depth = -1 - depth;
     if (!src->internal) {
         int32_t best = -1;
         for (size_t i = 0; i < src->ntopics; i++) {
