@@ -331,6 +331,18 @@ Test(join_fk, describe_shows_the_join_and_its_subscription_topics)
     kstream_topology_destroy(t);
 }
 
+Test(join_fk, describe_mermaid_draws_the_join)
+{
+    kstream_topology_t *t = h_build(fk_topology(KSTREAM_JOIN_INNER));
+    char *m = kstream_topology_describe(t, KSTREAM_DESCRIBE_MERMAID);
+    cr_assert(m != NULL);
+    cr_assert(strncmp(m, "flowchart", 9) == 0, "%s", m);
+    cr_assert(strstr(m, REG_TOPIC) != NULL && strstr(m, RESP_TOPIC) != NULL,
+              "%s", m);
+    kstream_free(m);
+    kstream_topology_destroy(t);
+}
+
 /* ---- builder errors ---------------------------------------------------------------- */
 
 static kstream_table_t *fk_try(kstream_builder_t *b,

@@ -342,6 +342,38 @@ Test(join_stream_stream, windows_near_time_zero)
     kstream_test_driver_destroy(drv);
 }
 
+/* A late record is dropped, not kept: an in-time record of the other
+ * side whose window reaches it does not join it. */
+Test(join_stream_stream, late_records_are_not_kept_for_later_matches)
+{
+    kstream_test_driver_t *drv = ss_driver(
+            KSTREAM_JOIN_INNER, kstream_join_windows(10, 5), 0);
+    h_pipe_ok(drv, LEFT, "X", "x", 200);  /* keeps 175 and later */
+    h_pipe_ok(drv, LEFT, "A", "l", 170);  /* late */
+    h_pipe_ok(drv, RIGHT, "A", "r", 178); /* in time, window [168, 188] */
+    h_expect_empty(drv, "out");
+    cr_assert(eq(i64, hj_dropped(drv), 1));
+    kstream_test_driver_destroy(drv);
+}
+
+/* A record emitted unmatched is done: a record of the other side that
+ * arrives later, still in time and within reach, does not join it (no
+ * record gets both a null result and a match). */
+Test(join_stream_stream, a_record_emitted_unmatched_is_never_matched_later)
+{
+    kstream_test_driver_t *drv = ss_driver(
+            KSTREAM_JOIN_OUTER, kstream_join_windows(10, 0), 1);
+    h_pipe_ok(drv, RIGHT, "B", "r", 100);
+    h_pipe_ok(drv, LEFT, "X", "x", 111); /* closes r: 100 + 10 < 111 */
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"B", "null/r", 100});
+    h_pipe_ok(drv, LEFT, "B", "l", 105); /* in time; window [95, 115] */
+    h_expect_empty(drv, "out");
+    h_pipe_ok(drv, RIGHT, "Y", "y", 200);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"B", "l/null", 105},
+              {"X", "x/null", 111});
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- outer joins -------------------------------------------------------------- */
 
 HS_BACKEND_PARAMS(join_stream_stream,
@@ -567,6 +599,20 @@ Test(join_stream_stream, describe_shows_the_join_and_its_window_stores)
     cr_assert(strstr(text, "repartition") == NULL,
               "no key changed: no repartition topic:\n%s", text);
     kstream_free(text);
+    kstream_topology_destroy(t);
+}
+
+Test(join_stream_stream, describe_mermaid_draws_the_join)
+{
+    kstream_topology_t *t = h_build(
+            ss_topology(KSTREAM_JOIN_LEFT, kstream_join_windows(10, 5)));
+    char *m = kstream_topology_describe(t, KSTREAM_DESCRIBE_MERMAID);
+    cr_assert(m != NULL);
+    cr_assert(strncmp(m, "flowchart", 9) == 0, "%s", m);
+    cr_assert(strstr(m, "ss") != NULL && strstr(m, LEFT) != NULL &&
+                      strstr(m, RIGHT) != NULL,
+              "%s", m);
+    kstream_free(m);
     kstream_topology_destroy(t);
 }
 
