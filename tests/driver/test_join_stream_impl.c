@@ -614,7 +614,7 @@ Test(join_stream_impl, a_duplicate_join_name_is_an_error)
 typedef struct m_rec {
     int side; /* 0 right, 1 left (the shared store's order) */
     char key;
-    char value[16];
+    char value[32];
     int64_t ts;
     int arrival;
     bool stored, waiting;
@@ -772,7 +772,7 @@ Test(join_stream_impl, random_inputs_match_a_model_in_every_config)
                 times[i] = base;
         }
         for (int i = 0; i < n; i++) {
-            char v[16];
+            char v[32];
             snprintf(v, sizeof(v), "%c%d", sides[i] ? 'l' : 'r', i);
             m_process(m, sides[i], keys[i], v, times[i]);
         }
