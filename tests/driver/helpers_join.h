@@ -319,6 +319,67 @@ static inline bool hj_node_lists_store(const char *text, const char *node,
     return false;
 }
 
+/* Collect into \p names (up to \p max, each < 128 bytes) the distinct
+ * stores that describe() lists for nodes whose name contains \p node and
+ * whose own name starts with \p prefix. @returns how many. */
+static inline size_t hj_stores_of(const char *text, const char *node,
+                                  const char *prefix, char names[][128],
+                                  size_t max)
+{
+    size_t n = 0;
+    const char *line = text;
+    while (line != NULL && *line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char buf[1024];
+        if (len >= sizeof(buf))
+            len = sizeof(buf) - 1;
+        memcpy(buf, line, len);
+        buf[len] = '\0';
+        char *stores = strstr(buf, "stores: [");
+        if (stores != NULL) {
+            *stores = '\0';
+            char *p = stores + 9;
+            char *close = strchr(p, ']');
+            if (close != NULL)
+                *close = '\0';
+            if (strstr(buf, node) != NULL) {
+                for (char *tok = strtok(p, ", "); tok != NULL;
+                     tok = strtok(NULL, ", ")) {
+                    if (strncmp(tok, prefix, strlen(prefix)) != 0)
+                        continue;
+                    bool seen = false;
+                    for (size_t i = 0; i < n && !seen; i++)
+                        seen = strcmp(names[i], tok) == 0;
+                    if (!seen && n < max)
+                        snprintf(names[n++], 128, "%s", tok);
+                }
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return n;
+}
+
+/* Assert that every store describe() lists for the join \p name (the
+ * nodes and stores named after it) has a non-empty changelog topic
+ * "app-<store>-changelog" in \p drv. @returns how many stores. */
+static inline size_t hj_assert_join_changelogs(kstream_test_driver_t *drv,
+                                               const char *text,
+                                               const char *name)
+{
+    char names[8][128];
+    size_t n = hj_stores_of(text, name, name, names, 8);
+    for (size_t i = 0; i < n; i++) {
+        char topic[200];
+        snprintf(topic, sizeof(topic), "app-%s-changelog", names[i]);
+        cr_assert(kstream_test_driver_is_empty(drv, topic) == false,
+                  "the store %s of join %s wrote nothing to %s", names[i],
+                  name, topic);
+    }
+    return n;
+}
+
 /* The number of "Sub-topology" headings in a describe() text. */
 static inline int hj_subtopologies(const char *text)
 {

@@ -343,6 +343,24 @@ Test(join_fk, describe_mermaid_draws_the_join)
     kstream_topology_destroy(t);
 }
 
+/* The join's stores are named after it and changelogged as
+ * "<application.id>-<store>-changelog". */
+Test(join_fk, join_stores_are_named_after_the_join_and_logged)
+{
+    kstream_topology_t *t = h_build(fk_topology(KSTREAM_JOIN_LEFT));
+    char *text = hj_describe(t);
+    kstream_test_driver_t *drv = h_driver_t(t, "application.id", "app",
+                                            NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "o1", "u1:x", 2);
+    /* (the default cache holds table updates until a commit) */
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    size_t n = hj_assert_join_changelogs(drv, text, "fk");
+    cr_assert(n >= 1, "the join lists no store named after it:\n%s", text);
+    kstream_free(text);
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- builder errors ---------------------------------------------------------------- */
 
 static kstream_table_t *fk_try(kstream_builder_t *b,

@@ -616,6 +616,26 @@ Test(join_stream_stream, describe_mermaid_draws_the_join)
     kstream_topology_destroy(t);
 }
 
+/* The join's stores are named after it and changelogged as
+ * "<application.id>-<store>-changelog". */
+Test(join_stream_stream, join_stores_are_named_after_the_join_and_logged)
+{
+    kstream_topology_t *t = h_build(
+            ss_topology(KSTREAM_JOIN_OUTER, kstream_join_windows(10, 5)));
+    char *text = hj_describe(t);
+    kstream_test_driver_t *drv = h_driver_t(t, "application.id", "app",
+                                            NULL);
+    h_pipe_ok(drv, LEFT, "A", "l", 100);
+    h_pipe_ok(drv, RIGHT, "B", "r", 101);
+    /* (the default cache holds table updates until a commit) */
+    cr_assert(eq(int, kstream_test_driver_commit(drv), KSTREAM_OK));
+    size_t n = hj_assert_join_changelogs(drv, text, "ss");
+    cr_assert(n >= 2, "the join lists %zu stores named after it:\n%s", n,
+              text);
+    kstream_free(text);
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- builder errors ---------------------------------------------------------------------- */
 
 static kstream_stream_t *ss_try(kstream_builder_t *b, kstream_join_windows_t w,
