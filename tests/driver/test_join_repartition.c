@@ -143,6 +143,133 @@ Test(join_repartition, operators_that_keep_the_key_add_no_repartition)
     kstream_test_driver_destroy(drv);
 }
 
+/* ---- the key change is remembered downstream ------------------------------ */
+
+enum { VIA_FILTER_MAP_VALUES = 0, VIA_MERGE, VIA_SPLIT, VIA_PEEK_FLAT_VALUES,
+       N_VIA };
+
+static kstream_err_t flat_values_same(const kstream_record_t *in,
+                                      kstream_records_t *out, void *opaque)
+{
+    (void)in;
+    (void)opaque;
+    return kstream_records_add(out) != NULL ? KSTREAM_OK : KSTREAM_ERR_USER;
+}
+
+/* orders re-keyed by user, then key-preserving operators, then a join. */
+static kstream_builder_t *rekeyed_then(int via)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    s = kstream_stream_select_key(s, hs_key_from_value, NULL, NULL, NULL);
+    switch (via) {
+    case VIA_FILTER_MAP_VALUES:
+        s = kstream_stream_filter(s, h_pred_true, NULL, NULL, NULL);
+        s = kstream_stream_map_values(s, h_map_identity, NULL, NULL, NULL);
+        break;
+    case VIA_MERGE: {
+        kstream_stream_t *other = kstream_builder_stream(b, "more-orders",
+                                                         NULL);
+        s = kstream_stream_merge(other, s, NULL);
+        break;
+    }
+    case VIA_SPLIT: {
+        kstream_split_t *sp = kstream_stream_split(s, "sp");
+        s = kstream_split_default(sp, "all");
+        break;
+    }
+    default:
+        s = kstream_stream_peek(s, h_foreach_nop, NULL, NULL, NULL);
+        s = kstream_stream_flat_map_values(s, flat_values_same, NULL, NULL,
+                                           NULL);
+        break;
+    }
+    cr_assert(s != NULL, "%s", kstream_builder_error(b));
+    kstream_stream_t *j = kstream_stream_join_table(
+            s, users, KSTREAM_JOIN_LEFT, hj_joiner, NULL, NULL, "ej");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(j, "out", NULL);
+    return b;
+}
+
+ParameterizedTestParameters(join_repartition,
+                            key_change_is_remembered_through_later_operators)
+{
+    static int via[N_VIA] = {VIA_FILTER_MAP_VALUES, VIA_MERGE, VIA_SPLIT,
+                             VIA_PEEK_FLAT_VALUES};
+    return cr_make_param_array(int, via, N_VIA);
+}
+
+ParameterizedTest(int *via, join_repartition,
+                  key_change_is_remembered_through_later_operators)
+{
+    kstream_topology_t *t = h_build(rekeyed_then(*via));
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "ej-left-repartition") != NULL,
+              "case %d: no repartition before the join:\n%s", *via, text);
+    kstream_free(text);
+    kstream_test_driver_t *drv = h_driver_t(t, "application.id", "app",
+                                            NULL);
+    hj_topics(drv, "orders", 3, "users", 3, NULL);
+    if (*via == VIA_MERGE)
+        hj_topics(drv, "more-orders", 3, NULL);
+    static char keys[8][32], vals[8][64];
+    hs_exp_t exp[8];
+    for (int i = 0; i < 8; i++) {
+        char k[32], v[32];
+        snprintf(keys[i], sizeof(keys[i]), "u%d", i);
+        snprintf(v, sizeof(v), "name%d", i);
+        h_pipe_ok(drv, "users", keys[i], v, i);
+        snprintf(k, sizeof(k), "order-%d", i);
+        snprintf(v, sizeof(v), "u%d:o%d", i, i);
+        snprintf(vals[i], sizeof(vals[i]), "u%d:o%d/name%d", i, i, i);
+        exp[i] = (hs_exp_t){keys[i], vals[i], 10 + i};
+    }
+    for (int i = 0; i < 8; i++) {
+        char k[32], v[32];
+        snprintf(k, sizeof(k), "order-%d", i);
+        snprintf(v, sizeof(v), "u%d:o%d", i, i);
+        h_pipe_ok(drv, "orders", k, v, 10 + i);
+    }
+    static const char *what[N_VIA] = {"out (filter, map_values)",
+                                      "out (merge)", "out (split)",
+                                      "out (peek, flat_map_values)"};
+    hs_out_t *o = hs_collect(drv, "out", HS_K_PLAIN, HS_V_STR);
+    hs_assert_seq(o, what[*via], exp, 8);
+    free(o);
+    kstream_test_driver_destroy(drv);
+}
+
+/* An explicit repartition() after the key change already co-partitions:
+ * the join adds no topic of its own. */
+Test(join_repartition, explicit_repartition_makes_the_join_add_none)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    s = kstream_stream_select_key(s, hs_key_from_value, NULL, NULL, NULL);
+    s = kstream_stream_repartition(s, 0, "by-user");
+    kstream_stream_t *j = kstream_stream_join_table(
+            s, users, KSTREAM_JOIN_LEFT, hj_joiner, NULL, NULL, "ej");
+    kstream_stream_to(j, "out", NULL);
+    kstream_topology_t *t = h_build(b);
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "by-user-repartition") != NULL, "%s", text);
+    cr_assert(strstr(text, "ej-left-repartition") == NULL, "%s", text);
+    kstream_free(text);
+    kstream_test_driver_t *drv = h_driver_t(t, "application.id", "app",
+                                            NULL);
+    hj_topics(drv, "orders", 3, "users", 3, NULL);
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "users", "u2", "bob", 2);
+    h_pipe_ok(drv, "orders", "o1", "u1:book", 3);
+    h_pipe_ok(drv, "orders", "o2", "u2:pen", 4);
+    HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "u1:book/alice", 3},
+              {"u2", "u2:pen/bob", 4});
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- NULL keys made upstream ------------------------------------------------ */
 
 /* select_key: the value up to ':', or a NULL key when there is none. */
