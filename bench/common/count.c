@@ -28,8 +28,9 @@
  *
  * Config: "default.dsl.store" as given, the default record cache
  * (cache.max.bytes.buffering = 10 MiB: an entry of a 16-byte key and an
- * 8-byte count takes ~176 bytes of that bound, so it holds ~60k of the
- * 100k keys and roughly 40 % of the records miss it), default
+ * 8-byte count with its 8-byte timestamp takes 104 bytes of that bound,
+ * so all 100k keys fit and records miss it only until their key was first
+ * seen; updates reach the foreach when commits flush the cache), default
  * commit.interval.ms and rocksdb.memory.bytes, state.dir a mkdtemp
  * directory under /tmp (the driver makes its own subdirectory in it and
  * removes it; the benchmark removes the rest, also on bench_die).

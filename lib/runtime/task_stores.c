@@ -147,6 +147,12 @@ static ks_store_t *open_stack(ks_thread_t *th, const ks_store_def_t *def,
             return NULL;
         }
         ks_cache_set_time(c, &env->cur_ts);
+        /* Window and session stores are ranged on every record. */
+        if (def->type != KSTREAM_STORE_KEY_VALUE &&
+            ks_cache_set_ordered(c) != KSTREAM_OK) {
+            c->ops->close(c);
+            return NULL;
+        }
         slot->cached = true;
         s = c;
     }

@@ -207,6 +207,13 @@ ks_store_t *ks_cache_wrap(ks_store_t *inner, ks_cache_t *cache,
  * ts_source is `now`, and the listener, see the time of the update rather
  * than the time of the flush. `now` must outlive the layer. */
 void ks_cache_set_time(ks_store_t *layer, int64_t *now);
+/* Keep a key-ordered index in this caching layer, for stores that are
+ * ranged on every record (window and session stores): a range then costs
+ * a seek plus the entries in it, where a layer without the index goes
+ * over all its entries (fine for occasional queries). Each entry of the
+ * layer is charged for the index too (more bytes of the bound).
+ * KSTREAM_ERR_NO_MEMORY leaves the layer as it was. */
+kstream_err_t ks_cache_set_ordered(ks_store_t *layer);
 /* Drop every entry of this caching layer without writing it down (EOS
  * abort, task closed dirty): what was not flushed is lost. */
 void ks_cache_drop(ks_store_t *layer);

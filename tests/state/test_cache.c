@@ -557,3 +557,217 @@ Test(cache, many_keys_under_a_small_bound_all_reach_the_inner_store) {
     it->ops->close(it);
     cr_assert(eq(int, n, 500));
 }
+
+/* ---- a random model check ------------------------------------------------ */
+
+#define MK 150 /* keys "k0" .. "k149" */
+#define MV 40  /* longest value */
+
+typedef struct mval {
+    bool present;
+    size_t len;
+    char data[MV];
+} mval_t;
+
+/* One layer under test: what reads must show (model) and what its inner
+ * store must hold, as told by the listener (below). */
+typedef struct mlayer {
+    ks_store_t *s;
+    mval_t model[MK];
+    mval_t below[MK];
+    unsigned long reports;
+} mlayer_t;
+
+static int key_index(const void *k, size_t klen) {
+    char buf[8];
+    cr_assert(gt(sz, klen, (size_t)1));
+    cr_assert(lt(sz, klen, sizeof(buf)));
+    memcpy(buf, k, klen);
+    buf[klen] = '\0';
+    return atoi(buf + 1);
+}
+
+static bool mval_is(const mval_t *m, const void *p, size_t len) {
+    if (!p)
+        return !m->present;
+    return m->present && m->len == len &&
+           (len == 0 || memcmp(m->data, p, len) == 0);
+}
+
+static kstream_err_t model_listener(void *opaque, const void *key,
+                                    size_t klen, const void *value,
+                                    size_t vlen, const void *old,
+                                    size_t olen) {
+    mlayer_t *ml = opaque;
+    mval_t *b = &ml->below[key_index(key, klen)];
+
+    cr_assert(mval_is(b, old, olen), "old value of %.*s", (int)klen,
+              (const char *)key);
+    cr_assert(value || old, "a delete of an absent key was reported");
+    b->present = value != NULL;
+    b->len = value ? vlen : 0;
+    if (value && vlen > 0)
+        memcpy(b->data, value, vlen);
+    ml->reports++;
+    return KSTREAM_OK;
+}
+
+static unsigned long mrand(unsigned long *st) {
+    *st = *st * 6364136223846793005ul + 1442695040888963407ul;
+    return *st >> 33;
+}
+
+/* Keys of the model in store order within [from, to] (NULL: open) or
+ * with the prefix, as "k=v," pairs, against what the iterator gives. */
+static void check_range(mlayer_t *ml, const char *from, const char *to,
+                        const char *prefix) {
+    char want[MK * (MV + 8)], got[MK * (MV + 8)];
+    size_t nw = 0, ng = 0;
+    int order[MK], n = 0, i, j;
+    ks_iter_t *it;
+    kstream_bytes_t k, v;
+    kstream_err_t err;
+
+    for (i = 0; i < MK; i++) {
+        char key[8];
+        int len = snprintf(key, sizeof(key), "k%d", i);
+        if (!ml->model[i].present)
+            continue;
+        if (prefix && strncmp(key, prefix, strlen(prefix)) != 0)
+            continue;
+        if (!prefix && from &&
+            ks_key_cmp(key, (size_t)len, from, strlen(from)) < 0)
+            continue;
+        if (!prefix && to && ks_key_cmp(key, (size_t)len, to, strlen(to)) > 0)
+            continue;
+        order[n++] = i;
+    }
+    for (i = 1; i < n; i++) { /* insertion sort by key bytes */
+        for (j = i; j > 0; j--) {
+            char a[8], b[8];
+            snprintf(a, sizeof(a), "k%d", order[j - 1]);
+            snprintf(b, sizeof(b), "k%d", order[j]);
+            if (ks_key_cmp(a, strlen(a), b, strlen(b)) < 0)
+                break;
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    }
+    for (i = 0; i < n; i++)
+        nw += (size_t)snprintf(want + nw, sizeof(want) - nw, "k%d=%.*s,",
+                               order[i], (int)ml->model[order[i]].len,
+                               ml->model[order[i]].data);
+    want[nw] = '\0';
+    err = prefix ? ml->s->ops->prefix(ml->s, prefix, strlen(prefix), &it)
+                 : ml->s->ops->range(ml->s, from, from ? strlen(from) : 0,
+                                     to, to ? strlen(to) : 0, &it);
+    cr_assert(eq(int, err, KSTREAM_OK));
+    while ((err = it->ops->next(it, &k, &v)) == KSTREAM_OK)
+        ng += (size_t)snprintf(got + ng, sizeof(got) - ng, "%.*s=%.*s,",
+                               (int)k.len, (const char *)k.data, (int)v.len,
+                               (const char *)v.data);
+    got[ng] = '\0';
+    cr_assert(eq(int, err, KSTREAM_ERR_EMPTY));
+    it->ops->close(it);
+    cr_assert(eq(str, got, want), "range [%s, %s] prefix %s",
+              from ? from : "-", to ? to : "-", prefix ? prefix : "-");
+}
+
+/* Random puts (values of changing lengths), deletes, gets, ranges and
+ * flushes over a plain and an ordered layer sharing a small cache, so
+ * that entries are evicted across layers, grow, shrink and move: every
+ * read matches the model, every write-down reports the inner store's
+ * previous value, and after a flush the inner store is the model. */
+Test(cache, random_operations_match_a_model) {
+    static mlayer_t ml[2];
+    unsigned long st = 12345;
+    int step, l, i;
+
+    layer->ops->close(layer);
+    layer = NULL;
+    ks_cache_destroy(cache);
+    cache = ks_cache_new(3000);
+    memset(ml, 0, sizeof(ml));
+    for (l = 0; l < 2; l++) {
+        ml[l].s = ks_cache_wrap(ks_kv_mem_new(), cache, model_listener,
+                                &ml[l]);
+        cr_assert_not_null(ml[l].s);
+    }
+    cr_assert(eq(int, ks_cache_set_ordered(ml[1].s), KSTREAM_OK));
+    for (step = 0; step < 40000; step++) {
+        mlayer_t *m = &ml[mrand(&st) % 2];
+        int op = (int)(mrand(&st) % 100);
+        int ki = (int)(mrand(&st) % MK);
+        char key[8];
+        size_t klen = (size_t)snprintf(key, sizeof(key), "k%d", ki);
+        mval_t *mv = &m->model[ki];
+
+        if (op < 55) {
+            char v[MV];
+            size_t len = mrand(&st) % (MV + 1);
+            for (i = 0; i < (int)len; i++)
+                v[i] = (char)('a' + mrand(&st) % 26);
+            cr_assert(eq(int, m->s->ops->put(m->s, key, klen, v, len),
+                         KSTREAM_OK));
+            mv->present = true;
+            mv->len = len;
+            memcpy(mv->data, v, len);
+        } else if (op < 70) {
+            cr_assert(eq(int, m->s->ops->put(m->s, key, klen, NULL, 0),
+                         KSTREAM_OK));
+            mv->present = false;
+        } else if (op < 93) {
+            kstream_bytes_t v;
+            kstream_err_t err = m->s->ops->get(m->s, key, klen, &v);
+            cr_assert(eq(int, err,
+                         mv->present ? KSTREAM_OK : KSTREAM_ERR_NOT_FOUND));
+            if (!err)
+                cr_assert(mval_is(mv, v.data, v.len), "get %s", key);
+        } else if (op < 96) {
+            char from[8], to[8];
+            snprintf(from, sizeof(from), "k%lu", mrand(&st) % MK);
+            snprintf(to, sizeof(to), "k%lu", mrand(&st) % MK);
+            check_range(m, op == 93 ? NULL : from, op == 94 ? NULL : to,
+                        NULL);
+        } else if (op < 98) {
+            char prefix[8];
+            snprintf(prefix, sizeof(prefix), "k%lu", mrand(&st) % 20);
+            check_range(m, NULL, NULL, prefix);
+        } else {
+            cr_assert(eq(int, m->s->ops->flush(m->s), KSTREAM_OK));
+        }
+        cr_assert(le(sz, ks_cache_bytes(cache), (size_t)3000));
+    }
+    for (l = 0; l < 2; l++) {
+        cr_assert(eq(int, ml[l].s->ops->flush(ml[l].s), KSTREAM_OK));
+        for (i = 0; i < MK; i++) {
+            cr_assert(eq(int, ml[l].below[i].present, ml[l].model[i].present),
+                      "layer %d key %d", l, i);
+            if (ml[l].model[i].present)
+                cr_assert(mval_is(&ml[l].below[i], ml[l].model[i].data,
+                                  ml[l].model[i].len));
+        }
+        cr_assert(gt(u64, ml[l].reports, 1000));
+    }
+    for (l = 0; l < 2; l++)
+        ml[l].s->ops->close(ml[l].s);
+    cr_assert(eq(sz, ks_cache_bytes(cache), (size_t)0));
+}
+
+Test(cache, an_ordered_layer_charges_its_index) {
+    size_t plain = entry_cost(2, 2), ordered;
+
+    cr_assert(eq(int, ks_cache_set_ordered(layer), KSTREAM_OK));
+    cr_assert(eq(int, sput(layer, "k1", "v1"), KSTREAM_OK));
+    ordered = ks_cache_bytes(cache);
+    cr_assert(gt(sz, ordered, plain));
+    /* An existing entry is charged when the layer becomes ordered. */
+    layer->ops->close(layer);
+    inner = ks_kv_mem_new();
+    layer = ks_cache_wrap(inner, cache, record, &rec);
+    cr_assert(eq(int, sput(layer, "k1", "v1"), KSTREAM_OK));
+    cr_assert(eq(sz, ks_cache_bytes(cache), plain));
+    cr_assert(eq(int, ks_cache_set_ordered(layer), KSTREAM_OK));
+    cr_assert(eq(sz, ks_cache_bytes(cache), ordered));
+}
