@@ -9,6 +9,21 @@
 
 TestSuite(join_repartition, .timeout = 20);
 
+/* Key extractor: the value after its first ':' (up to the next one). */
+static kstream_err_t hj_fk_second(const kstream_record_t *rec,
+                                  kstream_buf_t *key, void *opaque)
+{
+    (void)opaque;
+    kstream_bytes_t v = kstream_record_value(rec);
+    const char *p = v.data ? memchr(v.data, ':', v.len) : NULL;
+    if (p == NULL)
+        return KSTREAM_ERR_NOT_FOUND;
+    p++;
+    size_t rest = v.len - (size_t)(p - (const char *)v.data);
+    const char *q = memchr(p, ':', rest);
+    return kstream_buf_append(key, p, q ? (size_t)(q - p) : rest);
+}
+
 /* ---- key-changing operators before a stream-table join -------------------- */
 
 enum { OP_SELECT_KEY = 0, OP_MAP, OP_FLAT_MAP, OP_PROCESS, N_OPS };
@@ -267,6 +282,79 @@ Test(join_repartition, explicit_repartition_makes_the_join_add_none)
     h_pipe_ok(drv, "orders", "o2", "u2:pen", 4);
     HS_EXPECT(drv, "out", HS_K_PLAIN, HS_V_STR, {"u1", "u1:book/alice", 3},
               {"u2", "u2:pen/bob", 4});
+    kstream_test_driver_destroy(drv);
+}
+
+/* A join keeps its input's key: a second join after it needs no
+ * repartition, unless the key was changed before the first one and that
+ * one did not repartition (a global join). */
+Test(join_repartition, a_join_result_keeps_the_partitioning_of_its_input)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_table_t *tiers = kstream_builder_table(b, "tiers", "tiers");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    s = kstream_stream_join_table(s, users, KSTREAM_JOIN_LEFT, hj_joiner,
+                                  NULL, NULL, "j1");
+    s = kstream_stream_join_table(s, tiers, KSTREAM_JOIN_LEFT, hj_joiner,
+                                  NULL, NULL, "j2");
+    cr_assert(s != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(s, "out", NULL);
+    kstream_topology_t *t = h_build(b);
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "repartition") == NULL, "%s", text);
+    cr_assert(eq(int, hj_subtopologies(text), 1), "%s", text);
+    kstream_free(text);
+    kstream_topology_destroy(t);
+}
+
+HS_BACKEND_PARAMS(join_repartition,
+                  key_change_before_a_global_join_repartitions_a_later_join)
+ParameterizedTest(int *backend, join_repartition,
+                  key_change_before_a_global_join_repartitions_a_later_join)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    cr_assert(eq(int, kstream_builder_global_table(b, "products", "g-prod"),
+                 KSTREAM_OK));
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_stream_t *s = kstream_builder_stream(b, "orders", NULL);
+    s = kstream_stream_select_key(s, hs_key_from_value, NULL, NULL, NULL);
+    /* product: the part after the first ':' of "<user>:<product>" */
+    s = kstream_stream_join_global(s, "g-prod", hj_fk_second, KSTREAM_JOIN_LEFT,
+                                   hj_joiner, NULL, NULL, "gj");
+    s = kstream_stream_join_table(s, users, KSTREAM_JOIN_LEFT, hj_joiner,
+                                  NULL, NULL, "ej");
+    cr_assert(s != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(s, "out", NULL);
+    kstream_topology_t *t = h_build(b);
+    char *text = hj_describe(t);
+    cr_assert(strstr(text, "ej-left-repartition") != NULL,
+              "the key changed before the global join:\n%s", text);
+    kstream_free(text);
+    kstream_test_driver_t *drv = h_driver_t(
+            t, "application.id", "app", "default.dsl.store",
+            hs_backend_name(*backend), NULL);
+    hj_topics(drv, "orders", 3, "users", 3, "products", 1, NULL);
+    h_pipe_ok(drv, "products", "p1", "lamp", 1);
+    static char keys[6][32], vals[6][64];
+    hs_exp_t exp[6];
+    for (int i = 0; i < 6; i++) {
+        char v[32];
+        snprintf(keys[i], sizeof(keys[i]), "u%d", i);
+        snprintf(v, sizeof(v), "name%d", i);
+        h_pipe_ok(drv, "users", keys[i], v, 2 + i);
+    }
+    for (int i = 0; i < 6; i++) {
+        char k[32], v[32];
+        snprintf(k, sizeof(k), "order-%d", i);
+        snprintf(v, sizeof(v), "u%d:p1", i);
+        h_pipe_ok(drv, "orders", k, v, 10 + i);
+        snprintf(vals[i], sizeof(vals[i]), "u%d:p1/lamp/name%d", i, i);
+        exp[i] = (hs_exp_t){keys[i], vals[i], 10 + i};
+    }
+    hs_out_t *o = hs_collect(drv, "out", HS_K_PLAIN, HS_V_STR);
+    hs_assert_seq(o, "out", exp, 6);
+    free(o);
     kstream_test_driver_destroy(drv);
 }
 
