@@ -188,6 +188,61 @@ ParameterizedTest(int *backend, join_fk,
     kstream_test_driver_destroy(drv);
 }
 
+/* Derived tables without stores of their own join too: the left side a
+ * filter (orders whose item starts with "keep"), the right a map_values. */
+static kstream_err_t tag_value(const kstream_record_t *in,
+                               kstream_record_t *out, void *opaque)
+{
+    (void)opaque;
+    kstream_bytes_t v = kstream_record_value(in);
+    char buf[128];
+    int n = snprintf(buf, sizeof(buf), "<%.*s>", (int)v.len,
+                     (const char *)v.data);
+    return kstream_record_set_value(out, buf, (size_t)n);
+}
+
+static kstream_err_t item_kept(const kstream_record_t *rec, bool *match,
+                               void *opaque)
+{
+    (void)opaque;
+    kstream_bytes_t v = kstream_record_value(rec);
+    const char *colon = v.data ? memchr(v.data, ':', v.len) : NULL;
+    *match = colon != NULL &&
+             v.len - (size_t)(colon + 1 - (const char *)v.data) >= 4 &&
+             memcmp(colon + 1, "keep", 4) == 0;
+    return KSTREAM_OK;
+}
+
+HS_BACKEND_PARAMS(join_fk, derived_tables_join)
+ParameterizedTest(int *backend, join_fk, derived_tables_join)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *l = kstream_builder_table(b, "orders", "orders");
+    kstream_table_t *r = kstream_builder_table(b, "users", "users");
+    l = kstream_table_filter(l, item_kept, NULL, NULL, "kept-orders");
+    r = kstream_table_map_values(r, tag_value, NULL, NULL, "tagged-users");
+    kstream_table_t *j = kstream_table_join_fk(l, r, hj_fk, KSTREAM_JOIN_LEFT,
+                                               hj_joiner, NULL, NULL, "fk");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(j, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, *backend, false, NULL);
+    hj_topics(drv, "orders", 2, "users", 3, NULL);
+    hj_hist_t h = {NULL};
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "orders", "o1", "u1:keep-a", 2);
+    HJ_STEP(drv, "out", &h, "kept order", {"o1", "u1:keep-a/<alice>", 2});
+    h_pipe_ok(drv, "orders", "o2", "u1:drop-b", 3);
+    HJ_STEP_NONE(drv, "out", &h, "filtered order");
+    h_pipe_ok(drv, "users", "u1", "alice2", 4);
+    HJ_STEP(drv, "out", &h, "user update", {"o1", "u1:keep-a/<alice2>", 4});
+    h_pipe_ok(drv, "orders", "o1", "u1:drop-a", 5);
+    HJ_STEP(drv, "out", &h, "order leaves the filter", {"o1", NULL, 5});
+    h_pipe_ok(drv, "users", "u1", "alice3", 6);
+    HJ_STEP_NONE(drv, "out", &h, "user update without kept orders");
+    hj_hist_free(&h);
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- timestamps --------------------------------------------------------------- */
 
 Test(join_fk, result_timestamp_is_the_larger_of_the_two_rows)
