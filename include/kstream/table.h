@@ -113,7 +113,9 @@ kstream_table_map_values(kstream_table_t *t, kstream_mapper_cb *fn,
 /** The table's updates as a stream (tombstones as NULL values). */
 KSTREAM_EXPORT kstream_stream_t *kstream_table_to_stream(kstream_table_t *t,
                                                          const char *name);
-/** A stream read as a table (materialized; \p name required). */
+/** A stream read as a table (materialized; \p name required). After a
+ *  key-changing operator the stream is first repartitioned through
+ *  "<application.id>-<name>-repartition". */
 KSTREAM_EXPORT kstream_table_t *kstream_stream_to_table(kstream_stream_t *s,
                                                         const char *name);
 

@@ -65,7 +65,8 @@ struct kstream_split_s {
     ks_node_t *node;
     char *prefix;
     size_t nbranches;
-    bool closed; /* the default branch was added */
+    bool closed;      /* the default branch was added */
+    bool key_changed; /* of the split stream: its branches inherit it */
 };
 
 /* Record the builder's first error. Always returns NULL (for chaining in

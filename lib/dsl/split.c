@@ -26,6 +26,7 @@ kstream_split_t *kstream_stream_split(kstream_stream_t *s, const char *name)
     }
     split->b = s->b;
     split->node = n;
+    split->key_changed = s->key_changed;
     split->prefix = ks_strdup(n->name);
     if (!split->prefix)
         return ks_dsl_error(s->b, "out of memory");
@@ -47,9 +48,8 @@ static kstream_stream_t *add_branch(kstream_split_t *sp,
     if (!n || ks_node_add_parent(n, sp->node->name))
         return ks_dsl_error(sp->b, "out of memory");
     sp->nbranches++;
-    /* Branches are not "key-changing" themselves; inherit from the split
-     * node's input, which is the parent stream of the split. */
-    return ks_dsl_stream(sp->b, n, false);
+    /* A branch has the key of the split stream. */
+    return ks_dsl_stream(sp->b, n, sp->key_changed);
 }
 
 kstream_stream_t *kstream_split_branch(kstream_split_t *sp,

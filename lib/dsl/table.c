@@ -60,6 +60,13 @@ kstream_table_t *kstream_stream_to_table(kstream_stream_t *s, const char *name)
 {
     if (!s)
         return NULL;
+    /* After a key change the rows must first move to the partition of
+     * their new key (Kafka Streams' toTable repartitions too). */
+    if (s->key_changed && name && ks_dsl_topic_valid(name)) {
+        s = kstream_stream_repartition(s, 0, name);
+        if (!s)
+            return NULL;
+    }
     return materialize(s->b, s, "to_table", name);
 }
 
