@@ -358,6 +358,30 @@ ParameterizedTest(int *backend, join_repartition,
     kstream_test_driver_destroy(drv);
 }
 
+/* Partition counts fixed in the topology (repartition() with a count)
+ * are known to the builder: a join of 2 and 3 fails to build, naming both
+ * topics. */
+Test(join_repartition, known_partition_mismatch_fails_the_build)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_stream_t *l = kstream_builder_stream(b, "views", NULL);
+    kstream_stream_t *r = kstream_builder_stream(b, "clicks", NULL);
+    l = kstream_stream_select_key(l, hs_key_from_value, NULL, NULL, NULL);
+    l = kstream_stream_repartition(l, 2, "lp");
+    r = kstream_stream_select_key(r, hs_key_from_value, NULL, NULL, NULL);
+    r = kstream_stream_repartition(r, 3, "rp");
+    kstream_stream_t *j = kstream_stream_join_stream(
+            l, r, kstream_join_windows(10, 0), KSTREAM_JOIN_INNER, hj_joiner,
+            NULL, NULL, "ss");
+    if (j != NULL)
+        kstream_stream_to(j, "out", NULL);
+    char errstr[512];
+    h_build_fails(b, errstr, sizeof(errstr));
+    cr_assert(h_contains(errstr, "lp-repartition") &&
+                      h_contains(errstr, "rp-repartition"),
+              "the error does not name both topics: %s", errstr);
+}
+
 /* ---- NULL keys made upstream ------------------------------------------------ */
 
 /* select_key: the value up to ':', or a NULL key when there is none. */
