@@ -186,14 +186,19 @@ const ks_prop_t ks_props[] = {
                "never close and their final results are never emitted. "
                "When this is set, a task that has processed no record for "
                "this many milliseconds of wall-clock time (and has none "
-               "waiting) moves its stream time with the wall clock: to the "
-               "stream time of its last record plus the wall-clock time "
-               "since that record. Its caches are flushed first; then "
-               "stream-time punctuators fire and suppressed windows whose "
-               "end plus grace period has passed are emitted. A record "
-               "that arrives later for a window closed this way is late. "
-               "-1 turns this off: stream time follows records only, as in "
-               "Kafka Streams."),
+               "waiting) closes the windows that could have been open when "
+               "its input went quiet, and nothing else: with S its stream "
+               "time and T = S plus the wall-clock time since its last "
+               "record, its caches are flushed, then every window that "
+               "starts at or before S and would be closed at stream time T "
+               "is closed, and suppression emits the final results of those "
+               "windows. A record that arrives later for such a window is "
+               "late; records for newer windows open them as usual, even "
+               "with timestamps below T. The stream time itself stays S: "
+               "stream-time punctuators do not fire, and deduplication and "
+               "store expiry go by the records' stream time. -1 turns this "
+               "off: windows close by stream time only, as in Kafka "
+               "Streams."),
 
         KS_INT("max.task.idle.ms", "0", -1, KS_2P40, "app",
                "How long, in milliseconds, a task that has buffered "

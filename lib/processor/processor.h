@@ -131,11 +131,34 @@ typedef struct ks_task_env {
      * input record, per "late.records.handler". */
     kstream_err_t (*late)(void *owner, const kstream_ctx_t *ctx,
                           const kstream_record_t *rec);
-    /* True while the runtime moves stream time of an idle task
+    /* True while the runtime runs the idle advance of a task
      * (window.idle.close.ms, runtime/idle.c): the task's caches were
      * flushed first, so every update up to stream_time is downstream. */
     bool idle_advance;
+    /* The last idle advance (-1, -1: none): stream time was idle_base
+     * when the input went quiet, and the windows that could be open then
+     * (start <= idle_base) are closed as at stream time idle_time. The
+     * stream time itself stays: windowed aggregations treat a window as
+     * closed by stream_time, or when its start <= idle_base and it is
+     * closed by idle_time; suppression emits the entries of such windows
+     * (suppress.c). Nothing else (expiry, deduplication, punctuation)
+     * sees idle_time. Both are cleared when records move stream_time to
+     * idle_time or beyond. */
+    int64_t idle_base;
+    int64_t idle_time;
 } ks_task_env_t;
+
+/* Whether the task's last idle advance closed a window that starts at
+ * start and closes at stream time close_at (its end + grace, as its
+ * aggregation counts it): start <= env->idle_base and close_at <=
+ * env->idle_time. Windowed aggregations close a window by stream time or
+ * by this (runtime/idle.c). */
+static inline bool ks_idle_closed(const ks_task_env_t *env, int64_t start,
+                                  int64_t close_at)
+{
+    return env->idle_time >= 0 && start <= env->idle_base &&
+           close_at <= env->idle_time;
+}
 
 struct kstream_ctx_s {
     const ks_node_t *node;
@@ -156,8 +179,10 @@ struct ks_proc_class {
     /* Optional: free node params. */
     void (*free_params)(void *params);
     /* Optional: stream time moved to stream_time (after a record and its
-     * stream-time punctuation, or on an idle advance): emit what is now
-     * due (suppression). Failures go through ks_fail(). */
+     * stream-time punctuation), or an idle advance happened (then
+     * stream_time is env->idle_time and env->idle_advance is true; the
+     * task's stream time did not move): emit what is now due
+     * (suppression). Failures go through ks_fail(). */
     kstream_err_t (*advance)(kstream_ctx_t *ctx, int64_t stream_time);
 };
 

@@ -17,10 +17,13 @@
  * Time: observed = the largest of the task's stream time and the
  * timestamps the node has seen; closeTime = observed - grace - gap (Kafka
  * 3.x). A record whose merged session ends before closeTime is late: it
- * goes to env->late() once and changes nothing. Sessions older than the
- * store's retention (gap + grace) are treated as absent even when a cache
- * still holds them. Records with a NULL key or value are skipped and
- * counted. */
+ * goes to env->late() once and changes nothing. So is one whose merged
+ * session starts by the task's last idle advance's base and would be
+ * closed at its idle time (window.idle.close.ms: ks_idle_closed() with
+ * close_at = end + gap + grace + 1; runtime/idle.c); sessions that start
+ * later follow stream time only. Sessions older than the store's
+ * retention (gap + grace) are treated as absent even when a cache still
+ * holds them. Records with a NULL key or value are skipped and counted. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,7 +239,11 @@ static kstream_err_t sagg_process(kstream_ctx_t *ctx,
         if (found[i].end > end)
             end = found[i].end;
     }
-    if (end < close)
+    if (end < close ||
+        ks_idle_closed(ctx->env, start,
+                       add_sat(add_sat(add_sat(end, gap),
+                                       ap->windows.grace_ms),
+                               1)))
         return ctx->env->late(ctx->env->owner, ctx, rec);
 
     /* The merged sessions go (unless the record only joins the session

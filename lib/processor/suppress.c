@@ -19,13 +19,22 @@
  *
  * Time: process() uses the node's observed time, the largest timestamp
  * it has seen (Kafka's observedStreamTime). The advance hook
- * (ks_proc_class.advance: after each record and on idle advance) uses the
- * task's stream time, so windows also close on records that do not reach
- * this node, and on window.idle.close.ms. When the input table's store is
- * cached, its updates arrive late (on eviction or commit), and the task's
- * stream time may pass a window while its latest update is still in the
- * cache: then the hook waits for an idle advance (which flushes caches
- * first) and process() alone follows Kafka's order.
+ * (ks_proc_class.advance: after each record) uses the task's stream time,
+ * so windows also close on records that do not reach this node. When the
+ * input table's store is cached, its updates arrive late (on eviction or
+ * commit), and the task's stream time may pass a window while its latest
+ * update is still in the cache: then the hook waits for an idle advance
+ * (which flushes caches first) and process() alone follows Kafka's order.
+ *
+ * Idle advance (window.idle.close.ms, runtime/idle.c: the task's stream
+ * time stays, env->idle_base is it and env->idle_time the time the
+ * windows open then close as at): the hook runs with idle_time and emits
+ * the entries due by stream time, and those buffered now that are due by
+ * idle_time and whose window started by idle_base (until the time limit:
+ * every buffered entry due by idle_time), all in due order. Those are the
+ * windows the aggregation now treats as closed. Entries buffered later
+ * are due by stream time only: new windows start after idle_base, and a
+ * record for a window the advance closed is late upstream.
  *
  * Emitted: (key, latest value, prior value) with the timestamp of the
  * latest update. The prior value is the input's old value when the key
@@ -363,11 +372,11 @@ static kstream_err_t buf_put(kstream_ctx_t *ctx, sup_state_t *st,
     return KSTREAM_OK;
 }
 
-/* Emit the entry due first and remove it from the buffer. */
-static kstream_err_t emit_first(kstream_ctx_t *ctx, sup_state_t *st)
+/* Emit entry e and remove it from the buffer. */
+static kstream_err_t emit_entry(kstream_ctx_t *ctx, sup_state_t *st,
+                                sup_entry_t *e)
 {
     const ks_suppress_params_t *p = ctx->node->params;
-    sup_entry_t *e = st->ix.heap[0];
     size_t klen = e->klen;
     void *key = ks_arena_memdup(ctx->env->arena, e->key, klen);
     if (!key)
@@ -390,6 +399,12 @@ static kstream_err_t emit_first(kstream_ctx_t *ctx, sup_state_t *st)
                             v.plen, v.ts);
     ctx->env->cur_ts = saved;
     return err;
+}
+
+/* Emit the entry due first and remove it from the buffer. */
+static kstream_err_t emit_first(kstream_ctx_t *ctx, sup_state_t *st)
+{
+    return emit_entry(ctx, st, st->ix.heap[0]);
 }
 
 static kstream_err_t emit_due(kstream_ctx_t *ctx, sup_state_t *st,
@@ -428,6 +443,95 @@ static kstream_err_t enforce(kstream_ctx_t *ctx, sup_state_t *st,
     while (!err && st->ix.count && over(p, &st->ix))
         err = emit_first(ctx, st);
     return err;
+}
+
+/* Whether e's window started by base (an entry of a suppression until
+ * the time limit: always). */
+static bool started_by(const ks_suppress_params_t *p, const sup_entry_t *e,
+                       int64_t base)
+{
+    kstream_bytes_t k;
+    int64_t start, end;
+    if (!p->until_window_closes)
+        return true;
+    if (p->windows.kind == 4) {
+        if (!ks_skey_decode(e->key, e->klen, &k, &start, &end))
+            return false;
+    } else if (!ks_wkey_decode(e->key, e->klen, &k, &start)) {
+        return false;
+    }
+    return start <= base;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const sup_entry_t *x = *(sup_entry_t *const *)a;
+    const sup_entry_t *y = *(sup_entry_t *const *)b;
+    return entry_less(x, y) ? -1 : entry_less(y, x) ? 1 : 0;
+}
+
+/* A key to emit on an idle advance. */
+typedef struct sup_pick {
+    const void *key;
+    size_t klen;
+    int64_t due;
+} sup_pick_t;
+
+/* On an idle advance to idle_time t (see the top): emit the entries due
+ * by stream time, and those due by t whose window started by
+ * env->idle_base, in due order. */
+static kstream_err_t emit_idle(kstream_ctx_t *ctx, sup_state_t *st,
+                               int64_t t)
+{
+    const ks_suppress_params_t *p = ctx->node->params;
+    const ks_task_env_t *env = ctx->env;
+    size_t n = st->ix.count;
+    if (n == 0 || st->ix.heap[0]->due > t)
+        return KSTREAM_OK;
+    ks_arena_t *arena = env->arena;
+    size_t *stack = ks_arena_alloc(arena, n * sizeof(*stack));
+    sup_entry_t **picked = ks_arena_alloc(arena, n * sizeof(*picked));
+    if (!stack || !picked)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_NO_MEMORY, NULL);
+    /* The heap's entries due by t: the subtrees of those due later hold
+     * none. */
+    size_t sp = 0, np = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        size_t i = stack[--sp];
+        sup_entry_t *e = st->ix.heap[i];
+        if (e->due > t)
+            continue;
+        if (e->due <= env->stream_time || started_by(p, e, env->idle_base))
+            picked[np++] = e;
+        for (size_t c = 2 * i + 1; c <= 2 * i + 2 && c < n; c++)
+            stack[sp++] = c;
+    }
+    qsort(picked, np, sizeof(*picked), entry_cmp);
+    /* Keys, not entries: forwarding may change the buffer (see
+     * emit_entry). */
+    sup_pick_t *keys = ks_arena_alloc(arena, (np ? np : 1) * sizeof(*keys));
+    if (!keys)
+        return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_NO_MEMORY, NULL);
+    for (size_t i = 0; i < np; i++) {
+        keys[i].klen = picked[i]->klen;
+        keys[i].due = picked[i]->due;
+        keys[i].key = ks_arena_memdup(arena, picked[i]->key,
+                                      picked[i]->klen);
+        if (!keys[i].key && keys[i].klen)
+            return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_NO_MEMORY,
+                           NULL);
+    }
+    for (size_t i = 0; i < np; i++) {
+        sup_entry_t *e = ix_find(&st->ix, keys[i].key, keys[i].klen,
+                                 ks_hash_bytes(keys[i].key, keys[i].klen));
+        if (!e || e->due != keys[i].due)
+            continue; /* emitted or replaced meanwhile */
+        kstream_err_t err = emit_entry(ctx, st, e);
+        if (err)
+            return err;
+    }
+    return KSTREAM_OK;
 }
 
 /* May this node go by the task's stream time now? Not while the input's
@@ -561,6 +665,8 @@ static kstream_err_t sup_advance(kstream_ctx_t *ctx, int64_t stream_time)
     sup_state_t *st = ctx->state;
     if (!task_time_ok(ctx, st))
         return KSTREAM_OK;
+    if (ctx->env->idle_advance)
+        return emit_idle(ctx, st, stream_time);
     return emit_due(ctx, st, stream_time);
 }
 

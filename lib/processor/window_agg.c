@@ -35,6 +35,13 @@
  * [0, diff]. A window takes the record while its (inclusive) end >=
  * closeTime; a record with ts + 1 + diff <= closeTime is late outright.
  *
+ * Idle advance (window.idle.close.ms, runtime/idle.c): a window that
+ * started by env->idle_base is also closed when it would be closed at
+ * stream time env->idle_time (ks_idle_closed(): with close_at = the
+ * stream time it closes at, end + grace for time windows, end + grace + 1
+ * for sliding windows); newer windows follow stream time only. The
+ * store's clock and retention stay with the real stream time.
+ *
  * Late records: a record that no window took is passed to env->late()
  * once (counted as "late-records-dropped", or dead-lettered). A record
  * that some closed windows missed while others took it is counted once
@@ -162,8 +169,12 @@ static kstream_err_t time_windows(kstream_ctx_t *ctx, wagg_state_t *st,
     start = start / w->advance_ms * w->advance_ms;
     bool taken = false, missed = false;
     for (;;) {
-        missed |= add_sat(start, w->size_ms) <= close;
-        if (add_sat(start, w->size_ms) > close) {
+        bool closed = add_sat(start, w->size_ms) <= close ||
+                      ks_idle_closed(ctx->env, start,
+                                     add_sat(add_sat(start, w->size_ms),
+                                             w->grace_ms));
+        missed |= closed;
+        if (!closed) {
             size_t n;
             uint8_t *wkey = wkey_of(ctx, rec, start, &n);
             if (!wkey)
@@ -277,6 +288,7 @@ typedef struct sctx {
     wagg_state_t *st;
     const kstream_record_t *rec;
     int64_t diff;
+    int64_t grace;
     int64_t close;
     bool taken;  /* some window took the record */
     bool missed; /* some closed window did not */
@@ -284,13 +296,22 @@ typedef struct sctx {
 
 static const kstream_bytes_t NO_AGG = {NULL, 0};
 
+/* Whether the idle advance closed the sliding window at start (its
+ * inclusive end + grace + 1 is when it closes). */
+static bool slide_idle_closed(const sctx_t *s, int64_t start)
+{
+    return ks_idle_closed(s->ctx->env, start,
+                          add_sat(add_sat(add_sat(start, s->diff), s->grace),
+                                  1));
+}
+
 /* Kafka's updateWindowAndForward: add the record to the window at start
  * (prior aggregate agg with timestamp t; old: what the store holds). */
 static kstream_err_t slide_update(sctx_t *s, int64_t start,
                                   kstream_bytes_t agg, int64_t t,
                                   kstream_bytes_t old)
 {
-    if (add_sat(start, s->diff) < s->close) {
+    if (add_sat(start, s->diff) < s->close || slide_idle_closed(s, start)) {
         s->missed = true; /* closed */
         return KSTREAM_OK;
     }
@@ -435,9 +456,13 @@ static kstream_err_t sliding_windows(kstream_ctx_t *ctx, wagg_state_t *st,
                 .st = st,
                 .rec = rec,
                 .diff = ap->windows.size_ms,
+                .grace = ap->windows.grace_ms,
                 .close = now - ap->windows.grace_ms};
     int64_t ts = rec->timestamp;
-    if (add_sat(add_sat(ts, 1), s.diff) <= s.close)
+    /* Late outright: every window with ts in it (start <= ts) is closed
+     * by stream time, or all of them by the idle advance. */
+    if (add_sat(add_sat(ts, 1), s.diff) <= s.close ||
+        slide_idle_closed(&s, ts))
         return ctx->env->late(ctx->env->owner, ctx, rec);
     /* Live windows: start > now - retention (retention 2 * diff + grace,
      * as the store was made; see windowed.c). */

@@ -150,9 +150,10 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
  * them when stream time moved since their last call (first failure
  * returned, recorded with ks_fail). ks_thread_idle_advance: for each task
  * that has processed no record for window.idle.close.ms of wall clock
- * (and has none buffered), flush its caches once, move its stream time
- * to the stream time of its last record plus the wall-clock time since,
- * and fire stream-time punctuators and advance hooks. */
+ * (and has none buffered), flush its caches once, record env.idle_base
+ * (its stream time, which stays) and env.idle_time (that plus the
+ * wall-clock time since its last record), and call the advance hooks
+ * with idle_time (no stream-time punctuation). */
 int ks_task_find_advancers(ks_task_t *task);
 kstream_err_t ks_task_advance_nodes(ks_task_t *task);
 kstream_err_t ks_thread_idle_advance(ks_thread_t *th);

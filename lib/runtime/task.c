@@ -26,6 +26,8 @@ ks_task_t *ks_task_new(const ks_subtopology_t *sub, int32_t partition,
     task->partition = partition;
     task->env.arena = ks_arena_new(0);
     task->env.stream_time = -1;
+    task->env.idle_base = -1;
+    task->env.idle_time = -1;
     task->env.wall_clock = th->now(th->now_opaque);
     task->env.partition = partition;
     task->env.subtopology = sub->id;
@@ -184,6 +186,8 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     env->cur_ts = item.ts;
     if (item.ts > env->stream_time)
         env->stream_time = item.ts;
+    if (env->idle_time >= 0 && env->stream_time >= env->idle_time)
+        env->idle_base = env->idle_time = -1; /* stream time covers it */
     env->wall_clock = th->now(th->now_opaque);
     env->fail_node = NULL;
     env->fail_kind = KS_FAIL_NONE;
