@@ -530,6 +530,43 @@ ParameterizedTest(int *backend, join_repartition,
     kstream_test_driver_destroy(drv);
 }
 
+/* A table re-grouped by a new key (table group_by, aggregate) joins a
+ * table of another partition count: the grouping's repartition topic takes
+ * the joined table's count. Moving an order to another user updates both
+ * users' rows. */
+HS_BACKEND_PARAMS(join_repartition, table_group_by_before_a_join_is_co_partitioned)
+ParameterizedTest(int *backend, join_repartition,
+                  table_group_by_before_a_join_is_co_partitioned)
+{
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_table_t *users = kstream_builder_table(b, "users", "users");
+    kstream_table_t *orders = kstream_builder_table(b, "orders", "orders");
+    kstream_grouped_table_t *g = kstream_table_group_by(
+            orders, hs_split_key_value, NULL, NULL, "by-user");
+    kstream_table_t *sums = kstream_grouped_table_aggregate(
+            g, hs_init_zero, hs_agg_sum, hs_agg_sub, NULL, NULL, "sums");
+    kstream_table_t *j = kstream_table_join_table(
+            sums, users, KSTREAM_JOIN_INNER, hj_joiner, NULL, NULL, "tt");
+    cr_assert(j != NULL, "join: %s", kstream_builder_error(b));
+    kstream_stream_to(kstream_table_to_stream(j, NULL), "out", NULL);
+    kstream_test_driver_t *drv = hs_driver(b, *backend, false, NULL);
+    hj_topics(drv, "orders", 4, "users", 2, NULL);
+    hj_hist_t h = {NULL};
+    h_pipe_ok(drv, "users", "u1", "alice", 1);
+    h_pipe_ok(drv, "users", "u2", "bob", 2);
+    h_pipe_ok(drv, "orders", "o1", "u1:5", 10);
+    HJ_STEP(drv, "out", &h, "first order", {"u1", "5/alice", 10});
+    h_pipe_ok(drv, "orders", "o2", "u1:7", 11);
+    HJ_STEP(drv, "out", &h, "second order", {"u1", "12/alice", 11});
+    h_pipe_ok(drv, "orders", "o3", "u2:1", 12);
+    HJ_STEP(drv, "out", &h, "bob's order", {"u2", "1/bob", 12});
+    h_pipe_ok(drv, "orders", "o2", "u2:7", 13);
+    HJ_STEP_SET(drv, "out", &h, "order moves to bob", {"u1", "5/alice", 13},
+                {"u2", "8/bob", 13});
+    hj_hist_free(&h);
+    kstream_test_driver_destroy(drv);
+}
+
 /* ---- stream-stream joins: either side ---------------------------------------------- */
 
 /* views (keyed by user) join clicks re-keyed from "<user>:<click>" */
