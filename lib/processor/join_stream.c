@@ -724,6 +724,11 @@ static kstream_err_t js_advance(kstream_ctx_t *ctx, int64_t stream_time)
     js_state_t *st = ctx->state;
     if (!st->shared)
         return KSTREAM_OK;
+    /* An idle advance closes the windows of the records already waiting
+     * (all older than the idle base) without moving the join's time:
+     * later records are judged by real stream time (docs/windows.md). */
+    if (ctx->env->idle_advance)
+        return emit_due(ctx, st, stream_time);
     return emit_due(ctx, st, join_time(ctx, st, stream_time));
 }
 
