@@ -292,6 +292,41 @@ out:
     return rc;
 }
 
+/* What the builder can check of co-partitioning: the repartition topics
+ * with explicit partition counts that feed one join must agree (source
+ * topics' counts are known only at start: the runtime checks those). */
+static int check_copartition(const kstream_topology_t *t, char *errstr,
+                             size_t errstr_size)
+{
+    for (size_t s = 0; s < t->nsubs; s++) {
+        const ks_subtopology_t *sub = &t->subs[s];
+        const ks_node_t *join = NULL;
+        for (size_t i = 0; i < sub->nodes.len && !join; i++)
+            if (((const ks_node_t *)sub->nodes.items[i])->copartition)
+                join = sub->nodes.items[i];
+        if (!join)
+            continue;
+        const ks_node_t *first = NULL;
+        for (size_t i = 0; i < sub->sources.len; i++) {
+            const ks_node_t *src = sub->sources.items[i];
+            if (!src->internal || src->partitions <= 0)
+                continue;
+            if (!first) {
+                first = src;
+            } else if (src->partitions != first->partitions) {
+                ks_errstr(errstr, errstr_size,
+                          "join '%s' needs co-partitioned inputs, but topic "
+                          "'%s' has %d partitions and topic '%s' has %d",
+                          join->name, first->topics[0],
+                          (int)first->partitions, src->topics[0],
+                          (int)src->partitions);
+                return KSTREAM_ERR_INVALID_TOPOLOGY;
+            }
+        }
+    }
+    return KSTREAM_OK;
+}
+
 kstream_topology_t *ks_graph_build(ks_graph_t *g, char *errstr,
                                    size_t errstr_size)
 {
@@ -321,6 +356,10 @@ kstream_topology_t *ks_graph_build(ks_graph_t *g, char *errstr,
     memset(&g->stores, 0, sizeof(g->stores));
     if (split_subtopologies(t)) {
         ks_errstr(errstr, errstr_size, "out of memory building topology");
+        kstream_topology_destroy(t);
+        return NULL;
+    }
+    if (check_copartition(t, errstr, errstr_size)) {
         kstream_topology_destroy(t);
         return NULL;
     }
