@@ -56,8 +56,10 @@ typedef kstream_err_t(kstream_key_extractor_cb)(const kstream_record_t *rec,
                                                 void *opaque);
 
 /** Join windows of a stream-stream join: a left record at time t joins
- *  right records in [t - before_ms, t + after_ms]; records may arrive up
- *  to grace_ms late (a plain value; use the makers). */
+ *  right records in [t - before_ms, t + after_ms]. A record is late (dropped
+ *  and counted) when its time is older than stream time - (before_ms +
+ *  after_ms + grace_ms), which is what Kafka Streams' join stores keep (a
+ *  plain value; use the makers). */
 typedef struct kstream_join_windows_s {
     int64_t before_ms;
     int64_t after_ms;

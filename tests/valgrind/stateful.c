@@ -1,7 +1,8 @@
 /* stateful.c - a stateful test-driver run for the valgrind check (make
  * test-valgrind): count, reduce over a re-keyed stream, a table, a
  * table aggregation, a tumbling window count with suppression, session
- * windows and deduplication, on both store backends, cache on and off.
+ * windows, deduplication, a stream-table and a stream-stream join, on both
+ * store backends, cache on and off.
  * Exits non-zero when an expected count is wrong. */
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,20 @@ static kstream_err_t id_of(const kstream_record_t *rec, kstream_bytes_t *id,
     return KSTREAM_OK;
 }
 
+static kstream_err_t join_values(const kstream_record_t *left,
+                                 const kstream_record_t *right,
+                                 kstream_record_t *out, void *opaque)
+{
+    (void)opaque;
+    kstream_bytes_t l = kstream_record_value(left);
+    kstream_bytes_t r = kstream_record_value(right);
+    char buf[64];
+    int n = snprintf(buf, sizeof(buf), "%.*s/%.*s", (int)l.len,
+                     l.data ? (const char *)l.data : "", (int)r.len,
+                     r.data ? (const char *)r.data : "");
+    return kstream_record_set_value(out, buf, (size_t)n);
+}
+
 static int run(const char *backend, const char *cache)
 {
     char err[512];
@@ -78,6 +93,16 @@ static int run(const char *backend, const char *cache)
     kstream_stream_to(kstream_stream_deduplicate(s, id_of, NULL, NULL, 100,
                                                  "dedup"),
                       "dedup-out", NULL);
+    kstream_stream_to(kstream_stream_join_table(s, t, KSTREAM_JOIN_LEFT,
+                                                join_values, NULL, NULL,
+                                                "st-join"),
+                      "st-out", NULL);
+    kstream_stream_t *other = kstream_builder_stream(b, "other", NULL);
+    kstream_stream_to(kstream_stream_join_stream(
+                              s, other, kstream_join_windows(5, 2),
+                              KSTREAM_JOIN_OUTER, join_values, NULL, NULL,
+                              "ss-join"),
+                      "ss-out", NULL);
     kstream_topology_t *top = kstream_builder_build(b, err, sizeof(err));
     if (!top) {
         fprintf(stderr, "build: %s\n", err);
@@ -98,7 +123,8 @@ static int run(const char *backend, const char *cache)
         char v[2] = {keys[i], 0};
         if (kstream_test_driver_pipe(drv, "in", v, 1, v, 1, i * 3) ||
             kstream_test_driver_pipe(drv, "tab", v, 1, i % 2 ? "x" : "y", 1,
-                                     i * 3)) {
+                                     i * 3) ||
+            kstream_test_driver_pipe(drv, "other", v, 1, "o", 1, i * 3 + 1)) {
             fprintf(stderr, "pipe: %s\n",
                     kstream_test_driver_last_error(drv));
             kstream_test_driver_destroy(drv);
