@@ -281,7 +281,7 @@ static inline uint64_t key_hash(const void *key, size_t n) {
 
 static inline bool entry_is(const cache_entry_t *e, const void *key,
                             size_t klen) {
-    return e->klen == klen && (klen == 0 || memcmp(e->key, key, klen) == 0);
+    return e->klen == klen && ks_bytes_eq(e->key, key, klen);
 }
 
 /* The link (slot or hnext) that points to e. */

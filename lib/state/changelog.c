@@ -40,10 +40,10 @@ static kstream_err_t cl_put(ks_store_t *s, const void *key, size_t klen,
     int64_t ts = *cl->ts_source;
     if (cl->timestamped && value && vlen >= 8) {
         const uint8_t *p = value;
-        uint64_t u = 0;
-        for (int i = 0; i < 8; i++)
-            u = (u << 8) | p[i];
-        ts = (int64_t)u;
+        ts = (int64_t)((uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+                       (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+                       (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+                       (uint64_t)p[6] << 8 | (uint64_t)p[7]);
         value = p + 8;
         vlen -= 8;
     }

@@ -116,8 +116,7 @@ static inline int entry_cmp(mem_entry_t *e, const void *key, size_t klen) {
 }
 
 static inline bool entry_is(mem_entry_t *e, const void *key, size_t klen) {
-    return e->klen == klen &&
-           (klen == 0 || memcmp(entry_key(e), key, klen) == 0);
+    return e->klen == klen && ks_bytes_eq(entry_key(e), key, klen);
 }
 
 /* ---- hash index ----------------------------------------------------------- */

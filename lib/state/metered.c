@@ -63,13 +63,16 @@ struct kstream_store_s {
 /* ---- helpers -------------------------------------------------------------- */
 
 static void put_be64(uint8_t *p, int64_t v) {
-    uint64_t u = (uint64_t)v;
-    int i;
+    uint64_t u = (uint64_t)v; /* byte by byte: one byte swap and store */
 
-    for (i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)u;
-        u >>= 8;
-    }
+    p[0] = (uint8_t)(u >> 56);
+    p[1] = (uint8_t)(u >> 48);
+    p[2] = (uint8_t)(u >> 40);
+    p[3] = (uint8_t)(u >> 32);
+    p[4] = (uint8_t)(u >> 24);
+    p[5] = (uint8_t)(u >> 16);
+    p[6] = (uint8_t)(u >> 8);
+    p[7] = (uint8_t)u;
 }
 
 /* Strip the timestamp prefix of a timestamped value. */

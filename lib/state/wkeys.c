@@ -18,22 +18,26 @@
 
 #define TIME_LEN 8
 
+/* Byte by byte: compilers make these one byte swap and one load/store. */
 static void put_be64(uint8_t *p, int64_t v) {
     uint64_t u = (uint64_t)v;
-    int i;
 
-    for (i = TIME_LEN - 1; i >= 0; i--) {
-        p[i] = (uint8_t)(u & 0xff);
-        u >>= 8;
-    }
+    p[0] = (uint8_t)(u >> 56);
+    p[1] = (uint8_t)(u >> 48);
+    p[2] = (uint8_t)(u >> 40);
+    p[3] = (uint8_t)(u >> 32);
+    p[4] = (uint8_t)(u >> 24);
+    p[5] = (uint8_t)(u >> 16);
+    p[6] = (uint8_t)(u >> 8);
+    p[7] = (uint8_t)u;
 }
 
 static int64_t get_be64(const uint8_t *p) {
-    uint64_t u = 0;
-    int i;
+    uint64_t u = (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+                 (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+                 (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+                 (uint64_t)p[6] << 8 | (uint64_t)p[7];
 
-    for (i = 0; i < TIME_LEN; i++)
-        u = (u << 8) | p[i];
     /* Conversion of values > INT64_MAX is implementation-defined; times
      * are >= 0, and decode rejects the rest by sign. */
     return (int64_t)u;

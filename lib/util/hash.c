@@ -48,6 +48,8 @@ int32_t ks_murmur2(const void *data, size_t len) {
 int32_t ks_partition_for_key(const void *key, size_t len, int32_t n) {
     if (n <= 0)
         return -1;
+    if (n == 1)
+        return 0; /* whatever the hash */
     return (int32_t)(((uint32_t)ks_murmur2(key, len) & 0x7fffffffu) %
                      (uint32_t)n);
 }

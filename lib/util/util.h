@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- arena: bump allocator reset after each input record ------------- */
 /* Chunks are kept across resets, so steady-state use does not call malloc:
@@ -56,6 +57,29 @@ int32_t ks_murmur2(const void *data, size_t len);
 int32_t ks_partition_for_key(const void *key, size_t len, int32_t n);
 /* FNV-1a 64, for hash tables. */
 uint64_t ks_hash_bytes(const void *data, size_t len);
+
+/* a[0..n) == b[0..n), inline for the short keys of hash lookups (a memcmp
+ * call costs more than comparing 16 bytes). */
+static inline bool ks_bytes_eq(const void *a, const void *b, size_t n) {
+    const uint8_t *p = a, *q = b;
+    uint64_t x, y;
+
+    while (n >= 8) {
+        memcpy(&x, p, 8);
+        memcpy(&y, q, 8);
+        if (x != y)
+            return false;
+        p += 8;
+        q += 8;
+        n -= 8;
+    }
+    while (n > 0) {
+        if (*p++ != *q++)
+            return false;
+        n--;
+    }
+    return true;
+}
 
 /* ---- map: string (or byte) key -> void* (open addressing) -------------- */
 typedef struct ks_map ks_map_t;
