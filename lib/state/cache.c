@@ -114,11 +114,19 @@ typedef struct cache_entry {
 #define CACHE_MIN_SLOTS 16
 #define CACHE_MAX_LEN UINT32_MAX
 #define CACHE_MAX_LAYERS ((uint32_t)1 << 24)
+#define CACHE_TOUCH_MAX 64 /* LRU moves held back, applied together */
+
+#if defined(__GNUC__)
+#define PREFETCH_W(p) __builtin_prefetch((p), 1)
+#else
+#define PREFETCH_W(p) ((void)(p))
+#endif
 
 enum {
     F_DIRTY = 1,   /* in the dirty ring */
     F_DELETED = 2, /* a cached delete */
     F_SLACK = 4,   /* the allocation holds more than vlen value bytes */
+    F_TOUCHED = 8, /* in cache->touched (its LRU move is pending) */
 };
 
 /* What an entry knows of its key in the inner store: set by write-downs,
@@ -144,6 +152,10 @@ struct ks_cache {
     uint32_t layers_cap;
     cache_entry_t *spare; /* the last evicted entry's memory, or NULL */
     size_t spare_size;
+    /* Entries used since the LRU ring was last brought up to date, in the
+     * order of use (see lru_apply). */
+    cache_entry_t *touched[CACHE_TOUCH_MAX];
+    unsigned ntouched;
 };
 
 struct cache_layer {
@@ -336,6 +348,46 @@ static cache_entry_t *entry_lookup(cache_layer_t *L, const void *key,
     return NULL;
 }
 
+/* ---- the LRU ring ----------------------------------------------------------
+ * Moving an entry to the front of the ring writes to its two neighbours,
+ * which are anywhere in memory: two cache misses on every get and put.
+ * So a use is only logged (cache->touched), and the logged moves are made
+ * together, their neighbours prefetched first, when the log is full and
+ * before anything reads the ring's order (eviction), or before a logged
+ * entry is freed or moved. Applied in the order of use, the moves leave
+ * the ring exactly as moving at each use would have: the LRU order is
+ * exact whenever it is looked at. A new entry is linked at the front and
+ * logged too, so that earlier logged uses do not pass it. */
+static void lru_apply(ks_cache_t *c) {
+    unsigned i, n = c->ntouched;
+
+    for (i = 0; i < n; i++) {
+        cache_entry_t *e = c->touched[i];
+        PREFETCH_W(e->lru.prev);
+        PREFETCH_W(e->lru.next);
+    }
+    for (i = 0; i < n; i++) {
+        cache_entry_t *e = c->touched[i];
+        entry_set_flag(e, F_TOUCHED, false);
+        if (c->lru.next == &e->lru)
+            continue;
+        ring_unlink(&e->lru);
+        ring_insert_after(&c->lru, &e->lru);
+    }
+    c->ntouched = 0;
+}
+
+/* e was used: it is the most recently used entry. */
+static void entry_touch(ks_cache_t *c, cache_entry_t *e) {
+    if (c->ntouched == 0 ? c->lru.next == &e->lru
+                         : c->touched[c->ntouched - 1] == e)
+        return; /* at the front already */
+    if (c->ntouched == CACHE_TOUCH_MAX)
+        lru_apply(c);
+    c->touched[c->ntouched++] = e;
+    entry_set_flag(e, F_TOUCHED, true);
+}
+
 /* Memory for an entry of size bytes: the spare when it has that size. */
 static cache_entry_t *entry_alloc(ks_cache_t *c, size_t size) {
     cache_entry_t *e = c->spare;
@@ -400,6 +452,7 @@ static kstream_err_t entry_new(cache_layer_t *L, uint64_t h, const void *key,
     L->last = e;
     ring_init(&e->dirty);
     ring_insert_after(&c->lru, &e->lru);
+    entry_touch(c, e); /* after the uses still to be applied */
     c->bytes += entry_size(L, e);
     *out = e;
     return KSTREAM_OK;
@@ -410,9 +463,12 @@ static kstream_err_t entry_new(cache_layer_t *L, uint64_t h, const void *key,
  * on out-of-memory (e unchanged). Not charged here. */
 static cache_entry_t *entry_resize(cache_layer_t *L, cache_entry_t *e,
                                    size_t len) {
-    cache_entry_t **link = slot_link(L, e);
+    cache_entry_t **link;
     cache_entry_t *n;
 
+    if (entry_has(e, F_TOUCHED))
+        lru_apply(L->cache); /* the log holds e's address */
+    link = slot_link(L, e);
     n = realloc(e, ENTRY_HDR + e->klen + len);
     if (!n)
         return NULL;
@@ -462,12 +518,6 @@ static kstream_err_t entry_set(cache_layer_t *L, cache_entry_t **ep,
     return KSTREAM_OK;
 }
 
-static void entry_touch(ks_cache_t *c, cache_entry_t *e) {
-    if (c->lru.next == &e->lru)
-        return;
-    ring_unlink(&e->lru);
-    ring_insert_after(&c->lru, &e->lru);
-}
 
 static void entry_clean(cache_entry_t *e) {
     if (!entry_has(e, F_DIRTY))
@@ -480,6 +530,8 @@ static void entry_clean(cache_entry_t *e) {
  * indexes are about to be freed). */
 static void entry_remove(cache_layer_t *L, cache_entry_t *e,
                          bool update_index) {
+    if (entry_has(e, F_TOUCHED))
+        lru_apply(L->cache); /* the log holds e's address */
     if (update_index) {
         *slot_link(L, e) = e->hnext;
         if (L->order)
@@ -588,8 +640,12 @@ static kstream_err_t cache_maybe_evict(ks_cache_t *c) {
     if (c->busy)
         return KSTREAM_OK;
     while (c->bytes > c->max_bytes && !ring_empty(&c->lru)) {
-        cache_entry_t *e = ENTRY_OF(c->lru.prev, lru);
-        cache_layer_t *L = entry_layer(c, e);
+        cache_entry_t *e;
+        cache_layer_t *L;
+        if (c->ntouched > 0)
+            lru_apply(c); /* the ring's order is read */
+        e = ENTRY_OF(c->lru.prev, lru);
+        L = entry_layer(c, e);
         if (entry_has(e, F_DIRTY)) {
             c->busy++;
             err = entry_write_down(L, e);
@@ -716,6 +772,12 @@ static kstream_err_t cache_flush(ks_store_t *s) {
     c->busy++;
     while (!ring_empty(&L->dirty)) {
         cache_entry_t *e = ENTRY_OF(L->dirty.next, dirty);
+        if (e->dirty.next != &L->dirty) {
+            /* The next one is anywhere in memory: fetch it meanwhile. */
+            const char *next = (const char *)ENTRY_OF(e->dirty.next, dirty);
+            PREFETCH_W(next);
+            PREFETCH_W(next + 64);
+        }
         err = entry_write_down(L, e);
         if (err != KSTREAM_OK)
             break;
@@ -1055,7 +1117,8 @@ ks_cache_t *ks_cache_new(size_t max_bytes) {
 void ks_cache_destroy(ks_cache_t *cache) {
     if (!cache)
         return;
-    assert(cache->nlayers == 0 && ring_empty(&cache->lru));
+    assert(cache->nlayers == 0 && ring_empty(&cache->lru) &&
+           cache->ntouched == 0);
     free(cache->spare);
     free(cache->layers);
     free(cache);

@@ -629,7 +629,7 @@ static void check_range(mlayer_t *ml, const char *from, const char *to,
     kstream_err_t err;
 
     for (i = 0; i < MK; i++) {
-        char key[8];
+        char key[32];
         int len = snprintf(key, sizeof(key), "k%d", i);
         if (!ml->model[i].present)
             continue;
@@ -644,7 +644,7 @@ static void check_range(mlayer_t *ml, const char *from, const char *to,
     }
     for (i = 1; i < n; i++) { /* insertion sort by key bytes */
         for (j = i; j > 0; j--) {
-            char a[8], b[8];
+            char a[32], b[32];
             snprintf(a, sizeof(a), "k%d", order[j - 1]);
             snprintf(b, sizeof(b), "k%d", order[j]);
             if (ks_key_cmp(a, strlen(a), b, strlen(b)) < 0)
@@ -699,7 +699,7 @@ Test(cache, random_operations_match_a_model) {
         mlayer_t *m = &ml[mrand(&st) % 2];
         int op = (int)(mrand(&st) % 100);
         int ki = (int)(mrand(&st) % MK);
-        char key[8];
+        char key[32];
         size_t klen = (size_t)snprintf(key, sizeof(key), "k%d", ki);
         mval_t *mv = &m->model[ki];
 
@@ -725,13 +725,13 @@ Test(cache, random_operations_match_a_model) {
             if (!err)
                 cr_assert(mval_is(mv, v.data, v.len), "get %s", key);
         } else if (op < 96) {
-            char from[8], to[8];
+            char from[32], to[32];
             snprintf(from, sizeof(from), "k%lu", mrand(&st) % MK);
             snprintf(to, sizeof(to), "k%lu", mrand(&st) % MK);
             check_range(m, op == 93 ? NULL : from, op == 94 ? NULL : to,
                         NULL);
         } else if (op < 98) {
-            char prefix[8];
+            char prefix[32];
             snprintf(prefix, sizeof(prefix), "k%lu", mrand(&st) % 20);
             check_range(m, NULL, NULL, prefix);
         } else {
@@ -770,4 +770,52 @@ Test(cache, an_ordered_layer_charges_its_index) {
     cr_assert(eq(sz, ks_cache_bytes(cache), plain));
     cr_assert(eq(int, ks_cache_set_ordered(layer), KSTREAM_OK));
     cr_assert(eq(sz, ks_cache_bytes(cache), ordered));
+}
+
+/* Evictions follow the exact LRU order however many uses came between
+ * them (the cache applies its LRU moves in batches). */
+Test(cache, eviction_order_is_exact_lru_after_many_uses) {
+    enum { N = 100 };
+    size_t cost = entry_cost(4, 2);
+    int order[N]; /* order[0]: least recently used key */
+    unsigned long st = 777;
+    int i, j, step;
+    char k[32];
+
+    layer->ops->close(layer);
+    ks_cache_destroy(cache);
+    cache = ks_cache_new(N * cost);
+    layer = ks_cache_wrap(ks_kv_mem_new(), cache, NULL, NULL);
+    for (i = 0; i < N; i++) {
+        snprintf(k, sizeof(k), "k%03d", i);
+        cr_assert(eq(int, sput(layer, k, "v0"), KSTREAM_OK));
+        order[i] = i;
+    }
+    cr_assert(eq(sz, ks_cache_bytes(cache), N * cost));
+    for (step = 0; step < 1000; step++) {
+        int key = (int)(mrand(&st) % N);
+        snprintf(k, sizeof(k), "k%03d", key);
+        if (mrand(&st) % 2)
+            cr_assert_not_null(sget(layer, k));
+        else
+            cr_assert(eq(int, sput(layer, k, "v1"), KSTREAM_OK));
+        for (i = 0; order[i] != key; i++)
+            ;
+        for (j = i; j < N - 1; j++)
+            order[j] = order[j + 1];
+        order[N - 1] = key;
+    }
+    /* Each new key evicts exactly one: the least recently used, which is
+     * still dirty (no flush yet) so it reaches the inner store. */
+    for (i = 0; i < N; i++) {
+        char victim[32];
+        snprintf(k, sizeof(k), "n%03d", i);
+        cr_assert(eq(int, sput(layer, k, "v2"), KSTREAM_OK));
+        snprintf(victim, sizeof(victim), "k%03d", order[i]);
+        cr_assert_not_null(sget(layer->inner, victim), "eviction %d", i);
+        if (i + 1 < N) {
+            snprintf(victim, sizeof(victim), "k%03d", order[i + 1]);
+            cr_assert_null(sget(layer->inner, victim), "eviction %d", i);
+        }
+    }
 }
