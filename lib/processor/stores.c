@@ -100,11 +100,30 @@ ks_task_store_t *ks_ctx_task_store(const kstream_ctx_t *ctx, const char *name)
     return NULL;
 }
 
+/* Do the table updates ctx forwards need their old values? Not when
+ * every child is a to_stream, which drops them (count -> to_stream ->
+ * ..., the usual end of an aggregation); anything else may read them
+ * (table filters and mappers, groupBy re-aggregation, suppress, joins). */
+static bool old_values_needed(const kstream_ctx_t *ctx)
+{
+    for (size_t i = 0; i < ctx->nchildren; i++)
+        if (ctx->children[i]->node->cls != &ks_class_to_stream)
+            return true;
+    return false;
+}
+
 ks_task_store_t *ks_store_bind(kstream_ctx_t *ctx, const char *name)
 {
     ks_task_store_t *ts = ks_ctx_task_store(ctx, name);
-    if (ts)
-        ts->forward_ctx = ctx;
+    if (!ts)
+        return NULL;
+    ts->forward_ctx = ctx;
+    /* The cache's write-downs reach ks_store_cache_flushed, which forwards
+     * them from ctx: it can skip reading the old value of a put when no
+     * child uses it (a RocksDB read per write-down). */
+    if (ts->cached)
+        ks_cache_set_old_values(ks_pstore_stack(ts->ps),
+                                old_values_needed(ctx));
     return ts;
 }
 

@@ -42,7 +42,9 @@
  * Write-down (eviction of a dirty entry, or flush): read the inner store's
  * current value (copied: the put below invalidates it), put the entry's
  * value (or delete) into the inner store, mark the entry clean, then call
- * the listener with (value, old). A delete of a key the inner store did
+ * the listener with (value, old). A put is written without that read when
+ * the listener said it does not use old values (ks_cache_set_old_values;
+ * for a RocksDB store the read is a third of a write-down). A delete of a key the inner store did
  * not have when the delete was made is neither written nor reported
  * (Kafka's optimization); one that it had is, with the value it had as
  * old, even if the record expired below since (see BELOW_*). A delete
@@ -170,6 +172,7 @@ struct cache_layer {
     ring_t dirty;             /* first dirtied first */
     ks_cache_listener_fn *listener;
     void *opaque;
+    bool old_values; /* the listener wants the old value of puts */
     int64_t *now; /* ks_cache_set_time(), or NULL */
     ks_buf_t old; /* the inner value during a write-down */
     ks_buf_t got; /* the value returned by the last get */
@@ -566,9 +569,10 @@ static kstream_err_t write_below(cache_layer_t *L, const void *key,
     size_t olen = 0;
     kstream_err_t err;
 
-    /* The old value is needed for the listener, and to skip deletes of
-     * keys the inner store does not have. */
-    if (L->listener || !value) {
+    /* The old value is needed for the listener (unless it said it does
+     * not want it for puts), and to skip deletes of keys the inner store
+     * does not have. */
+    if ((L->listener && L->old_values) || !value) {
         kstream_bytes_t cur;
         err = in->ops->get(in, key, klen, &cur);
         if (err == KSTREAM_OK) {
@@ -1164,6 +1168,7 @@ ks_store_t *ks_cache_wrap(ks_store_t *inner, ks_cache_t *cache,
     L->id = (uint32_t)id;
     L->listener = listener;
     L->opaque = opaque;
+    L->old_values = true;
     ring_init(&L->dirty);
     ks_buf_init(&L->old, NULL);
     ks_buf_init(&L->got, NULL);
@@ -1185,6 +1190,11 @@ ks_store_t *ks_cache_wrap(ks_store_t *inner, ks_cache_t *cache,
 void ks_cache_set_time(ks_store_t *layer, int64_t *now) {
     assert(layer->ops == &cache_ops);
     ((cache_layer_t *)layer)->now = now;
+}
+
+void ks_cache_set_old_values(ks_store_t *layer, bool wanted) {
+    assert(layer->ops == &cache_ops);
+    ((cache_layer_t *)layer)->old_values = wanted;
 }
 
 kstream_err_t ks_cache_set_ordered(ks_store_t *layer) {

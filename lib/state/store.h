@@ -207,6 +207,12 @@ ks_store_t *ks_cache_wrap(ks_store_t *inner, ks_cache_t *cache,
  * ts_source is `now`, and the listener, see the time of the update rather
  * than the time of the flush. `now` must outlive the layer. */
 void ks_cache_set_time(ks_store_t *layer, int64_t *now);
+/* wanted false: the listener does not use the old value of a put, so a
+ * put is written down without reading the inner store first, and the
+ * listener gets old NULL for it. Deletes still read it (a delete of a key
+ * the inner store does not have is not written down) and report it.
+ * Default: wanted. */
+void ks_cache_set_old_values(ks_store_t *layer, bool wanted);
 /* Keep a key-ordered index in this caching layer, for stores that are
  * ranged on every record (window and session stores): a range then costs
  * a seek plus the entries in it, where a layer without the index goes

@@ -819,3 +819,47 @@ Test(cache, eviction_order_is_exact_lru_after_many_uses) {
         }
     }
 }
+
+/* A get counter on the inner store. */
+static int inner_gets;
+static kstream_err_t (*real_get)(ks_store_t *, const void *, size_t,
+                                 kstream_bytes_t *);
+static kstream_err_t counting_get(ks_store_t *s, const void *key,
+                                  size_t klen, kstream_bytes_t *value) {
+    inner_gets++;
+    return real_get(s, key, klen, value);
+}
+
+Test(cache, without_old_values_puts_are_written_without_a_read) {
+    ks_store_ops_t ops = *inner->ops;
+    const ks_store_ops_t *saved = inner->ops;
+
+    real_get = saved->get;
+    ops.get = counting_get;
+    inner->ops = &ops;
+    inner_gets = 0;
+    ks_cache_set_old_values(layer, false);
+    sput(inner, "a", "0");
+    sput(inner, "d", "0");
+    sput(layer, "a", "1");
+    sput(layer, "b", "1");
+    sput(layer, "d", NULL);   /* reads: the delete keeps what was below */
+    sput(layer, "z", NULL);   /* reads: absent below */
+    cr_assert(eq(int, inner_gets, 2));
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    /* The deletes are read again at write-down, the puts are not. */
+    cr_assert(eq(int, inner_gets, 4));
+    cr_assert(eq(int, rec.n, 3));
+    assert_rec(&rec.recs[0], "a", "1", NULL);
+    assert_rec(&rec.recs[1], "b", "1", NULL);
+    assert_rec(&rec.recs[2], "d", NULL, "0");
+    cr_assert(eq(str, (char *)sget(inner, "a"), "1"));
+    cr_assert_null(sget(inner, "d"));
+
+    /* Wanted again: the old value comes back. */
+    ks_cache_set_old_values(layer, true);
+    sput(layer, "a", "2");
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    assert_rec(&rec.recs[3], "a", "2", "1");
+    inner->ops = saved;
+}
