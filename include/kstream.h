@@ -21,7 +21,9 @@
  *    all included here: version, errors and configuration (base.h), records and
  *    serdes (record.h), the DSL (dsl.h), the processor API (processor.h),
  *    state stores (state.h), tables and aggregations (table.h), joins
- *    (join.h) and the test driver (testdriver.h).
+ *    (join.h), the test driver (testdriver.h), the running application
+ *    and interactive queries (app.h) and the embedded development cluster
+ *    (devcluster.h).
  *  - Every function that takes a handle checks it: a NULL handle or another
  *    bad argument gives KSTREAM_ERR_INVALID_ARG (or NULL), never a crash.
  */
@@ -58,6 +60,8 @@ extern "C" {
 #include "kstream/table.h"
 #include "kstream/join.h"
 #include "kstream/testdriver.h"
+#include "kstream/app.h"
+#include "kstream/devcluster.h"
 
 #ifdef __cplusplus
 }

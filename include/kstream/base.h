@@ -52,7 +52,9 @@ KSTREAM_EXPORT const char *kstream_version_str(void);
     XX(ERR_TOO_LARGE, 19, "Too large")                                       \
     XX(ERR_IO, 20, "I/O error")                                              \
     XX(ERR_KAFKA, 21, "Kafka client error")                                  \
-    XX(ERR_STORE, 22, "State store error")
+    XX(ERR_STORE, 22, "State store error")                                   \
+    XX(ERR_RESTORING, 23, "The store is being restored")                     \
+    XX(ERR_NOT_HOSTED, 24, "Not hosted by this instance")
 
 /** Error codes. Callbacks return KSTREAM_OK, or any code to fail the record
  *  (KSTREAM_ERR_USER is meant for that). */

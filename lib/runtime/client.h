@@ -98,6 +98,19 @@ typedef struct ks_client_ops {
     /* The group's committed offset (-1: none). */
     kstream_err_t (*committed)(ks_client_t *c, const ks_tp_t *tp,
                                int64_t *offset);
+    /* End offset (high watermark: the offset the next record written will
+     * get) of a partition, asked of the cluster now. For restoration. */
+    kstream_err_t (*end_offset)(ks_client_t *c, const ks_tp_t *tp,
+                                int64_t *offset);
+    /* Offset of the last record this client produced to tp and had
+     * acknowledged (-1: none yet). For checkpoints of changelogs: after
+     * flush(), every produced record is acknowledged. */
+    kstream_err_t (*written_offset)(ks_client_t *c, const ks_tp_t *tp,
+                                    int64_t *offset);
+    /* Consumer lag of an assigned partition from what the client already
+     * knows (high watermark of the last fetch minus the position), no
+     * request; -1 when unknown. For statistics. */
+    kstream_err_t (*lag)(ks_client_t *c, const ks_tp_t *tp, int64_t *lag);
     /* Number of partitions, or KSTREAM_ERR_UNKNOWN_TOPIC. */
     kstream_err_t (*partition_count)(ks_client_t *c, const char *topic,
                                      int32_t *n);
@@ -112,6 +125,24 @@ typedef struct ks_client_ops {
     /* Leave the group and free everything. */
     void (*destroy)(ks_client_t *c);
 } ks_client_ops_t;
+
+/* What a client is for: the group member of a stream thread (subscribe,
+ * produce, commit), or a consumer outside the group (assign only) for
+ * restoring changelogs or feeding global tables. */
+typedef enum ks_client_kind {
+    KS_CLIENT_MAIN,
+    KS_CLIENT_RESTORE,
+    KS_CLIENT_GLOBAL
+} ks_client_kind_t;
+
+/* Makes the clients of a stream thread (the test driver's sim, or
+ * librdkafka). NULL on failure, with a message in errstr. */
+typedef struct ks_client_factory {
+    ks_client_t *(*make)(void *opaque, ks_client_kind_t kind,
+                         const ks_client_events_t *events, char *errstr,
+                         size_t errstr_size);
+    void *opaque;
+} ks_client_factory_t;
 
 /* Every implementation's struct starts with this. */
 struct ks_client {

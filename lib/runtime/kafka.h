@@ -1,0 +1,69 @@
+/* kafka.h - the librdkafka side of the runtime. Only lib/runtime/kafka_*.c
+ * include <librdkafka/rdkafka.h>; everything else reaches Kafka through
+ * client.h and the functions below.
+ *
+ *   kafka_conf.c    kstream conf -> rd_kafka_conf_t for each client kind
+ *   kafka_client.c  client.h over librdkafka (consumer + producer)
+ *   kafka_admin.c   metadata, topic checks and creation at start
+ *   kafka_dev_cluster.c  the public kstream_dev_cluster_* (mock cluster)
+ */
+#ifndef KS_KAFKA_H
+#define KS_KAFKA_H
+
+#include "core/core.h"
+#include "runtime/client.h"
+
+/* librdkafka configuration of one client of a stream thread, as a
+ * property list: kstream's defaults (socket.nagle.disable=true,
+ * enable.auto.commit=false, auto.offset.reset=earliest,
+ * partition.assignment.strategy=range, partitioner=murmur2_random,
+ * isolation.level from processing.guarantee, client.id
+ * "<application.id>-<thread>-<kind>", bootstrap.servers, group.id for
+ * the main consumer), then the pass-through keys of the conf with their
+ * prefix removed ("consumer." for consumers, "restore.consumer." on top
+ * for the restore consumer, "producer." for the producer, "admin." for the
+ * admin client), later ones winning. */
+typedef enum ks_kafka_role {
+    KS_KAFKA_CONSUMER,         /* the main (group) consumer */
+    KS_KAFKA_RESTORE_CONSUMER, /* changelog restore, no group */
+    KS_KAFKA_GLOBAL_CONSUMER,  /* global tables, no group */
+    KS_KAFKA_PRODUCER,
+    KS_KAFKA_ADMIN
+} ks_kafka_role_t;
+
+/* Builds the rd_kafka_conf_t (returned as void * so that this header
+ * does not need rdkafka.h); NULL with a message on a bad pass-through
+ * property (the message names the key). */
+void *ks_kafka_conf_new(const kstream_conf_t *conf, ks_kafka_role_t role,
+                        const char *client_id, char *errstr,
+                        size_t errstr_size);
+
+/* A client of the interface in client.h: for KS_CLIENT_MAIN one consumer
+ * in the group application.id plus one producer; for RESTORE and GLOBAL
+ * one consumer outside any group (assign() only, no producer).
+ * thread_idx names the clients (client.id). NULL with a message. */
+ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
+                                 ks_client_kind_t kind, int thread_idx,
+                                 const ks_client_events_t *events,
+                                 char *errstr, size_t errstr_size);
+
+/* Start-up checks through one admin client, in order, each failure an
+ * error whose message names the topic and what is wrong:
+ *  1. the cluster answers metadata within default.api.timeout.ms
+ *     (KSTREAM_ERR_TIMEOUT "cannot reach bootstrap.servers ..."),
+ *  2. every source topic exists (KSTREAM_ERR_UNKNOWN_TOPIC),
+ *  3. co-partitioned topics have equal partition counts
+ *     (KSTREAM_ERR_INVALID_TOPOLOGY),
+ *  4. existing internal topics have the expected partition count
+ *     (KSTREAM_ERR_INVALID_TOPOLOGY),
+ *  5. missing internal topics are created with CreateTopics
+ *     (replication.factor, cleanup.policy, retention.ms), waiting for the
+ *     result (KSTREAM_ERR_KAFKA / KSTREAM_ERR_TIMEOUT on failure).
+ * Metadata is always asked for every topic (never by name), so that a
+ * broker with auto-creation does not create a missing source topic. */
+kstream_err_t ks_kafka_prepare_topics(const kstream_conf_t *conf,
+                                      const kstream_topology_t *topo,
+                                      const char *app_id, char *errstr,
+                                      size_t errstr_size);
+
+#endif /* KS_KAFKA_H */
