@@ -1,7 +1,9 @@
 /* internal_topics.c - the internal topics a topology needs (Kafka Streams'
  * InternalTopicManager / RepartitionTopics): repartition topics with
  * their partition count, explicit or inherited from the largest upstream
- * source topic. */
+ * source topic, and the changelogs of logged stores with the task count
+ * of their sub-topology; each with the cleanup policy and retention to
+ * create it with. Also the public kstream_topology_internal_topics(). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +167,89 @@ static int32_t resolve(const kstream_topology_t *t, const ks_node_t *src,
     return best;
 }
 
+/* Kafka's windowstore.changelog.additional.retention.ms: a window or
+ * session store's changelog keeps a day more than the store, so that
+ * clock drift between brokers and the app never deletes live state. */
+#define KS_CHANGELOG_EXTRA_RETENTION_MS INT64_C(86400000)
+
+/* Every external source topic exists (global table topics included):
+ * else KSTREAM_ERR_UNKNOWN_TOPIC naming the first one missing. */
+static kstream_err_t check_sources(const kstream_topology_t *t,
+                                   int32_t (*pcount)(void *, const char *),
+                                   void *opaque, char *errstr,
+                                   size_t errstr_size)
+{
+    for (size_t i = 0; i < t->nodes.len; i++) {
+        const ks_node_t *src = t->nodes.items[i];
+        if (src->type != KS_NODE_SOURCE || src->internal)
+            continue;
+        for (size_t k = 0; k < src->ntopics; k++)
+            if (pcount(opaque, src->topics[k]) < 0) {
+                ks_errstr(errstr, errstr_size,
+                          "source topic '%s' of '%s' does not exist",
+                          src->topics[k], src->name);
+                return KSTREAM_ERR_UNKNOWN_TOPIC;
+            }
+    }
+    for (size_t i = 0; i < t->stores.len; i++) {
+        const ks_store_def_t *d = t->stores.items[i];
+        if (d->global_topic && pcount(opaque, d->global_topic) < 0) {
+            ks_errstr(errstr, errstr_size,
+                      "source topic '%s' of global store '%s' does not "
+                      "exist",
+                      d->global_topic, d->name);
+            return KSTREAM_ERR_UNKNOWN_TOPIC;
+        }
+    }
+    return KSTREAM_OK;
+}
+
+/* The changelog of a logged store: its partition count is the task count
+ * of its sub-topology (the largest count of the sub-topology's sources). */
+static kstream_err_t add_changelog(const kstream_topology_t *t,
+                                   const ks_store_def_t *d,
+                                   const char *app_id,
+                                   int32_t (*pcount)(void *, const char *),
+                                   void *opaque, ks_internal_topic_t *it,
+                                   char *errstr, size_t errstr_size)
+{
+    const ks_subtopology_t *sub = &t->subs[d->subtopology];
+    int32_t parts = -1;
+    for (size_t j = 0; j < sub->sources.len; j++) {
+        int32_t p = resolve(t, sub->sources.items[j], app_id, pcount, opaque,
+                            0, errstr, errstr_size);
+        if (p < 0)
+            return KSTREAM_ERR_INVALID_TOPOLOGY;
+        if (p > parts)
+            parts = p;
+    }
+    if (parts < 1) {
+        ks_errstr(errstr, errstr_size,
+                  "changelog topic '%s-%s-changelog': the sub-topology of "
+                  "store '%s' has no input partitions",
+                  app_id, d->name, d->name);
+        return KSTREAM_ERR_INVALID_TOPOLOGY;
+    }
+    char name[600];
+    snprintf(name, sizeof(name), "%s-%s-changelog", app_id, d->name);
+    if (!(it->name = ks_strdup(name)))
+        return KSTREAM_ERR_NO_MEMORY;
+    it->partitions = parts;
+    it->changelog = true;
+    if (d->type == KSTREAM_STORE_KEY_VALUE) {
+        it->cleanup_policy = "compact";
+        it->retention_ms = -1;
+    } else {
+        it->cleanup_policy = "compact,delete";
+        it->retention_ms = d->retention > INT64_MAX -
+                                                   KS_CHANGELOG_EXTRA_RETENTION_MS
+                                   ? INT64_MAX
+                                   : d->retention +
+                                             KS_CHANGELOG_EXTRA_RETENTION_MS;
+    }
+    return KSTREAM_OK;
+}
+
 kstream_err_t ks_internal_topics(const kstream_topology_t *t,
                                  const char *app_id,
                                  int32_t (*pcount)(void *opaque,
@@ -174,10 +259,18 @@ kstream_err_t ks_internal_topics(const kstream_topology_t *t,
 {
     *out = NULL;
     *n = 0;
-    ks_internal_topic_t *list = calloc(t->nodes.len + 1, sizeof(*list));
+    kstream_err_t err = check_sources(t, pcount, opaque, errstr, errstr_size);
+    if (err)
+        return err;
+    ks_internal_topic_t *list =
+            calloc(t->nodes.len + t->stores.len + 1, sizeof(*list));
     if (!list)
         return KSTREAM_ERR_NO_MEMORY;
     size_t k = 0;
+    /* Repartition topics: Kafka Streams makes them "delete" topics with
+     * infinite retention and purges what was consumed; kstream leaves
+     * retention.ms to the broker (-1), which is bounded but safe as long
+     * as the app keeps up. */
     for (size_t i = 0; i < t->nodes.len; i++) {
         const ks_node_t *src = t->nodes.items[i];
         if (src->type != KS_NODE_SOURCE || !src->internal)
@@ -186,50 +279,33 @@ kstream_err_t ks_internal_topics(const kstream_topology_t *t,
                                 errstr_size);
         if (parts < 0) {
             ks_internal_topics_free(list, k);
-            return KSTREAM_ERR_UNKNOWN_TOPIC;
+            return KSTREAM_ERR_INVALID_TOPOLOGY;
         }
         char name[512];
         ks_topic_name(src->topics[0], true, app_id, name, sizeof(name));
         list[k].name = ks_strdup(name);
         list[k].partitions = parts;
+        list[k].cleanup_policy = "delete";
+        list[k].retention_ms = -1;
         if (!list[k++].name) {
             ks_internal_topics_free(list, k);
             return KSTREAM_ERR_NO_MEMORY;
         }
     }
-    /* Changelogs: one partition per task of the store's sub-topology. */
-    ks_internal_topic_t *more = realloc(list, (k + t->stores.len + 1) *
-                                                      sizeof(*list));
-    if (!more) {
-        ks_internal_topics_free(list, k);
-        return KSTREAM_ERR_NO_MEMORY;
-    }
-    list = more;
+    /* Changelogs of logged stores (global stores have none: their topic
+     * is their changelog). */
     for (size_t i = 0; i < t->stores.len; i++) {
         const ks_store_def_t *d = t->stores.items[i];
-        if (d->subtopology < 0 || (d->flags & KSTREAM_STORE_LOGGING_DISABLED))
+        if (d->subtopology < 0 || d->global_topic ||
+            (d->flags & KSTREAM_STORE_LOGGING_DISABLED))
             continue;
-        const ks_subtopology_t *sub = &t->subs[d->subtopology];
-        int32_t parts = -1;
-        for (size_t j = 0; j < sub->sources.len; j++) {
-            int32_t p = resolve(t, sub->sources.items[j], app_id, pcount,
-                                opaque, 0, errstr, errstr_size);
-            if (p < 0) {
-                ks_internal_topics_free(list, k);
-                return KSTREAM_ERR_UNKNOWN_TOPIC;
-            }
-            if (p > parts)
-                parts = p;
-        }
-        char name[600];
-        snprintf(name, sizeof(name), "%s-%s-changelog", app_id, d->name);
-        list[k].name = ks_strdup(name);
-        list[k].partitions = parts;
-        list[k].changelog = true;
-        if (!list[k++].name) {
+        err = add_changelog(t, d, app_id, pcount, opaque, &list[k], errstr,
+                            errstr_size);
+        if (err) {
             ks_internal_topics_free(list, k);
-            return KSTREAM_ERR_NO_MEMORY;
+            return err;
         }
+        k++;
     }
     *out = list;
     *n = k;
@@ -291,4 +367,83 @@ kstream_err_t ks_check_copartition(const kstream_topology_t *t,
         }
     }
     return KSTREAM_OK;
+}
+
+/* ---- the public listing ------------------------------------------------ */
+
+typedef struct pub_pcount {
+    kstream_partitions_fn *fn;
+    void *opaque;
+} pub_pcount_t;
+
+/* The user's callback in the internal argument order; a count below 1
+ * means the topic does not exist. */
+static int32_t pub_pcount(void *opaque, const char *topic)
+{
+    const pub_pcount_t *p = opaque;
+    int32_t n = p->fn(topic, p->opaque);
+    return n >= 1 ? n : -1;
+}
+
+kstream_err_t kstream_topology_internal_topics(
+        const kstream_topology_t *t, const char *application_id,
+        kstream_partitions_fn *partitions_of, void *opaque,
+        kstream_internal_topic_t **topics, size_t *ntopics, char *errstr,
+        size_t errstr_size)
+{
+    if (topics)
+        *topics = NULL;
+    if (ntopics)
+        *ntopics = 0;
+    if (!t || !application_id || !*application_id || !partitions_of ||
+        !topics || !ntopics) {
+        ks_errstr(errstr, errstr_size,
+                  "kstream_topology_internal_topics: %s is NULL%s",
+                  !t                 ? "the topology"
+                  : !application_id  ? "application_id"
+                  : !*application_id ? "application_id"
+                  : !partitions_of   ? "partitions_of"
+                  : !topics          ? "topics"
+                                     : "ntopics",
+                  t && application_id && !*application_id ? " or empty"
+                                                          : "");
+        return KSTREAM_ERR_INVALID_ARG;
+    }
+    pub_pcount_t pc = {partitions_of, opaque};
+    ks_internal_topic_t *its = NULL;
+    size_t n = 0;
+    kstream_err_t err = ks_internal_topics(t, application_id, pub_pcount, &pc,
+                                           &its, &n, errstr, errstr_size);
+    if (err)
+        return err;
+    kstream_internal_topic_t *out = calloc(n + 1, sizeof(*out));
+    if (!out) {
+        ks_internal_topics_free(its, n);
+        ks_errstr(errstr, errstr_size, "out of memory");
+        return KSTREAM_ERR_NO_MEMORY;
+    }
+    /* The names move to the public array (freed by
+     * kstream_internal_topics_free()). */
+    for (size_t i = 0; i < n; i++) {
+        out[i].name = its[i].name;
+        out[i].partitions = its[i].partitions;
+        out[i].changelog = its[i].changelog;
+        out[i].cleanup_policy = its[i].cleanup_policy;
+        out[i].retention_ms = its[i].retention_ms;
+        its[i].name = NULL;
+    }
+    ks_internal_topics_free(its, n);
+    *topics = out;
+    *ntopics = n;
+    return KSTREAM_OK;
+}
+
+void kstream_internal_topics_free(kstream_internal_topic_t *topics,
+                                  size_t ntopics)
+{
+    if (!topics)
+        return;
+    for (size_t i = 0; i < ntopics; i++)
+        free((char *)topics[i].name);
+    free(topics);
 }

@@ -195,6 +195,9 @@ typedef struct ks_internal_topic {
     char *name; /* full name */
     int32_t partitions;
     bool changelog; /* a store's changelog (compacted), else repartition */
+    const char *cleanup_policy; /* static: "compact", "compact,delete"
+                                   (window/session stores) or "delete" */
+    int64_t retention_ms;       /* retention.ms to set; -1: broker default */
 } ks_internal_topic_t;
 
 kstream_err_t ks_internal_topics(const kstream_topology_t *t,
