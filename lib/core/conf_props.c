@@ -42,6 +42,22 @@ const ks_prop_t ks_props[] = {
                   "more than one in case a broker is down. Required by the "
                   "Kafka runtime."),
 
+        KS_STRING("client.id", NULL, "app",
+                  "A prefix for the `client.id` of the librdkafka clients "
+                  "the application creates, which brokers show in their "
+                  "logs, metrics and quotas. Each client adds what it is "
+                  "to the prefix, for example `<client.id>-admin` for the "
+                  "admin client that checks and creates topics at start. "
+                  "Unset, the prefix is the `application.id`."),
+
+        KS_INT("default.api.timeout.ms", "60000", 1, KS_2P31M1, "app",
+               "How long, in milliseconds, start-up and administrative "
+               "calls wait for the Kafka cluster: reaching the brokers and "
+               "reading the topic metadata, and creating the missing "
+               "internal topics. When the cluster does not answer in "
+               "time, `kstream_start()` fails with `KSTREAM_ERR_TIMEOUT` "
+               "and a message naming `bootstrap.servers`."),
+
         KS_INT("num.stream.threads", "1", 1, 64, "app",
                "The number of stream threads that run the application's "
                "tasks. A task processes one partition of one sub-topology "
