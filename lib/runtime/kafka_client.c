@@ -1,0 +1,253 @@
+/* kafka_client.c - the librdkafka client of client.h (Java's StreamThread
+ * clients: main consumer + producer, restore consumer, global consumer):
+ * creation, destruction, error mapping and the ops table. The operations
+ * live in kafka_client_{consume,offsets,produce}.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/kafka_client_int.h"
+
+/* Errors librdkafka returns at once, as kstream codes. */
+kstream_err_t ks_kafka_err(rd_kafka_resp_err_t err) {
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+        return KSTREAM_OK;
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        return KSTREAM_ERR_TIMEOUT;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+        return KSTREAM_ERR_TOO_LARGE;
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        return KSTREAM_ERR_UNKNOWN_TOPIC;
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+        return KSTREAM_ERR_UNKNOWN_PARTITION;
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+        return KSTREAM_ERR_INVALID_ARG;
+    case RD_KAFKA_RESP_ERR__STATE:
+        return KSTREAM_ERR_STATE;
+    default:
+        return KSTREAM_ERR_KAFKA;
+    }
+}
+
+rd_kafka_topic_partition_list_t *ks_kafka_tp_list(const char *topic,
+                                                  int32_t partition,
+                                                  int64_t offset) {
+    rd_kafka_topic_partition_list_t *list =
+            rd_kafka_topic_partition_list_new(1);
+
+    if (list)
+        rd_kafka_topic_partition_list_add(list, topic, partition)->offset =
+                offset;
+    return list;
+}
+
+void ks_kafka_set_fatal(ks_kafka_client_t *c, const char *who,
+                        const char *reason) {
+    /* The first cause is the one worth reporting. */
+    if (!c->fatal)
+        ks_errstr(c->fatal_reason, sizeof(c->fatal_reason), "%s: %s", who,
+                  reason);
+    c->fatal = true;
+}
+
+/* Errors and fatal errors of either handle, served on the stream thread
+ * (the consumer's main queue is forwarded to its consumer queue). Most are
+ * transient (a broker down): librdkafka retries on its own, so they are
+ * only logged. A fatal error makes the next poll() fail. */
+void ks_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                       void *opaque) {
+    ks_kafka_opaque_t *op = opaque;
+    ks_kafka_client_t *c = op->client;
+    char fatal[256];
+
+    if (err != RD_KAFKA_RESP_ERR__FATAL) {
+        ks_log(&op->log, KS_LOG_WARNING, "RDKAFKA", "%s: %s: %s",
+               rd_kafka_name(rk), rd_kafka_err2name(err), reason);
+        return;
+    }
+    rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    ks_log(&op->log, KS_LOG_ERR, "RDKAFKA", "%s: fatal error: %s",
+           rd_kafka_name(rk), fatal);
+    ks_kafka_set_fatal(c, rd_kafka_name(rk), fatal);
+}
+
+/* default.api.timeout.ms when the property table has it, else Kafka's
+ * default of 60 s. */
+static int kc_api_timeout(const kstream_conf_t *conf) {
+    char text[32];
+    size_t size = sizeof(text);
+    char *end;
+    long v;
+
+    if (kstream_conf_get(conf, "default.api.timeout.ms", text, &size) !=
+        KSTREAM_OK)
+        return 60000;
+    v = strtol(text, &end, 10);
+    if (*end || v <= 0 || v > 0x7fffffff)
+        return 60000;
+    return (int)v;
+}
+
+static void ks_kafka_destroy(ks_client_t *base);
+
+static const ks_client_ops_t ks_kafka_ops = {
+        .name = "librdkafka",
+        .subscribe = ks_kafka_subscribe,
+        .assign = ks_kafka_assign,
+        .poll = ks_kafka_poll,
+        .release = ks_kafka_release,
+        .pause = ks_kafka_pause,
+        .resume = ks_kafka_resume,
+        .seek = ks_kafka_seek,
+        .committed = ks_kafka_committed,
+        .end_offset = ks_kafka_end_offset,
+        .written_offset = ks_kafka_written_offset,
+        .lag = ks_kafka_lag,
+        .partition_count = ks_kafka_partition_count,
+        .produce = ks_kafka_produce,
+        .flush = ks_kafka_flush,
+        .commit = ks_kafka_commit,
+        .destroy = ks_kafka_destroy,
+};
+
+/* ---- creation ----------------------------------------------------------- */
+
+static const char *kc_consumer_suffix(ks_client_kind_t kind) {
+    switch (kind) {
+    case KS_CLIENT_RESTORE:
+        return "restore-consumer";
+    case KS_CLIENT_GLOBAL:
+        return "global-consumer";
+    default:
+        return "consumer";
+    }
+}
+
+static ks_kafka_role_t kc_consumer_role(ks_client_kind_t kind) {
+    switch (kind) {
+    case KS_CLIENT_RESTORE:
+        return KS_KAFKA_RESTORE_CONSUMER;
+    case KS_CLIENT_GLOBAL:
+        return KS_KAFKA_GLOBAL_CONSUMER;
+    default:
+        return KS_KAFKA_CONSUMER;
+    }
+}
+
+/* One handle of the client, named "<application.id>-StreamThread-<idx>-
+ * <suffix>", with the client's opaque and callbacks. */
+static rd_kafka_t *kc_handle_new(ks_kafka_client_t *c,
+                                 const kstream_conf_t *conf,
+                                 ks_kafka_role_t role, const char *suffix,
+                                 int thread_idx, char *errstr,
+                                 size_t errstr_size) {
+    const char *app_id = ks_conf_str(conf, "application.id");
+    rd_kafka_conf_t *rkconf;
+    rd_kafka_t *rk;
+    char client_id[512], why[512];
+    bool producer = role == KS_KAFKA_PRODUCER;
+
+    snprintf(client_id, sizeof(client_id), "%s-StreamThread-%d-%s",
+             app_id ? app_id : "kstream", thread_idx, suffix);
+    rkconf = ks_kafka_conf_new(conf, role, client_id, errstr, errstr_size);
+    if (!rkconf)
+        return NULL;
+    rd_kafka_conf_set_opaque(rkconf, &c->opaque);
+    rd_kafka_conf_set_error_cb(rkconf, ks_kafka_error_cb);
+    if (producer)
+        rd_kafka_conf_set_dr_msg_cb(rkconf, ks_kafka_dr_msg_cb);
+    else if (role == KS_KAFKA_CONSUMER)
+        rd_kafka_conf_set_rebalance_cb(rkconf, ks_kafka_rebalance_cb);
+    rk = rd_kafka_new(producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
+                      rkconf, why, sizeof(why));
+    if (!rk) {
+        rd_kafka_conf_destroy(rkconf); /* not consumed on failure */
+        ks_errstr(errstr, errstr_size, "cannot create %s: %s", client_id,
+                  why);
+        return NULL;
+    }
+    /* Errors and logs of the consumer are then served by
+     * rd_kafka_consumer_poll(), on the stream thread. */
+    if (!producer)
+        rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
+                                 ks_client_kind_t kind, int thread_idx,
+                                 const ks_client_events_t *events,
+                                 char *errstr, size_t errstr_size) {
+    ks_kafka_client_t *c;
+
+    if (!conf || kind < KS_CLIENT_MAIN || kind > KS_CLIENT_GLOBAL) {
+        ks_errstr(errstr, errstr_size,
+                  "ks_kafka_client_new: invalid argument");
+        return NULL;
+    }
+    c = calloc(1, sizeof(*c));
+    if (!c || !(c->written = ks_map_new())) {
+        free(c);
+        ks_errstr(errstr, errstr_size, "out of memory creating a client");
+        return NULL;
+    }
+    c->base.ops = &ks_kafka_ops;
+    if (events)
+        c->base.events = *events;
+    c->kind = kind;
+    c->opaque.client = c;
+    ks_conf_logger(conf, &c->opaque.log);
+    c->api_timeout_ms = kc_api_timeout(conf);
+    c->consumer = kc_handle_new(c, conf, kc_consumer_role(kind),
+                                kc_consumer_suffix(kind), thread_idx, errstr,
+                                errstr_size);
+    if (!c->consumer)
+        goto fail;
+    if (kind == KS_CLIENT_MAIN) {
+        c->producer = kc_handle_new(c, conf, KS_KAFKA_PRODUCER, "producer",
+                                    thread_idx, errstr, errstr_size);
+        if (!c->producer)
+            goto fail;
+    }
+    return &c->base;
+
+fail:
+    ks_kafka_destroy(&c->base);
+    return NULL;
+}
+
+/* ---- destruction -------------------------------------------------------- */
+
+/* Leave the group first: the revoke callback this may fire lets the owner
+ * commit, which can still flush the producer. Then the producer's queue is
+ * flushed (its failures reported), then everything is freed. */
+static void ks_kafka_destroy(ks_client_t *base) {
+    ks_kafka_client_t *c = (ks_kafka_client_t *)base;
+    rd_kafka_resp_err_t err;
+
+    if (!c)
+        return;
+    if (c->consumer) {
+        err = rd_kafka_consumer_close(c->consumer);
+        if (err)
+            ks_log(&c->opaque.log, KS_LOG_WARNING, "CLIENT",
+                   "%s: close: %s", rd_kafka_name(c->consumer),
+                   rd_kafka_err2str(err));
+        rd_kafka_destroy(c->consumer);
+    }
+    if (c->producer) {
+        err = rd_kafka_flush(c->producer, c->api_timeout_ms);
+        if (err)
+            ks_log(&c->opaque.log, KS_LOG_WARNING, "CLIENT",
+                   "%s: %d records not delivered at close: %s",
+                   rd_kafka_name(c->producer),
+                   rd_kafka_outq_len(c->producer), rd_kafka_err2str(err));
+        rd_kafka_destroy(c->producer);
+    }
+    ks_kafka_written_free(c);
+    free(c->evtps);
+    free(c);
+}

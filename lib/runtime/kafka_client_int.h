@@ -1,0 +1,104 @@
+/* kafka_client_int.h - private to kafka_client*.c: the librdkafka client
+ * of client.h (a consumer, plus a producer for KS_CLIENT_MAIN) and the
+ * helpers its files share. Only kafka_*.c include <librdkafka/rdkafka.h>.
+ *
+ *   kafka_client.c          creation, destruction, errors, the ops table
+ *   kafka_client_consume.c  subscribe/assign, rebalances, poll, pause, seek
+ *   kafka_client_offsets.c  commit, committed, end_offset, lag, metadata
+ *   kafka_client_produce.c  produce, delivery reports, written offsets
+ *
+ * Threading: a client belongs to one stream thread (client.h). Every
+ * callback but the log callback (kafka_conf.c) runs on that thread, inside
+ * rd_kafka_consumer_poll(), rd_kafka_poll(), rd_kafka_flush() or
+ * rd_kafka_consumer_close(), so the fields need no lock. */
+#ifndef KS_KAFKA_CLIENT_INT_H
+#define KS_KAFKA_CLIENT_INT_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "runtime/kafka.h"
+#include "util/util.h"
+
+typedef struct ks_kafka_client ks_kafka_client_t;
+
+/* The handles' opaque. It starts with the logger, as kafka.h asks of every
+ * handle built from ks_kafka_conf_new(); the client is found from it in
+ * the delivery-report, error and rebalance callbacks. */
+typedef struct ks_kafka_opaque {
+    ks_logger_t log; /* first: read by kafka_conf.c's log callback */
+    ks_kafka_client_t *client;
+} ks_kafka_opaque_t;
+
+/* Acknowledged offsets of one topic, indexed by partition (-1: none). */
+typedef struct ks_kafka_written {
+    char *topic;
+    int64_t *offsets;
+    int32_t n;
+} ks_kafka_written_t;
+
+struct ks_kafka_client {
+    ks_client_t base; /* first: client.h */
+    ks_kafka_opaque_t opaque;
+    ks_client_kind_t kind;
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer; /* NULL unless KS_CLIENT_MAIN */
+    int api_timeout_ms;   /* default.api.timeout.ms, or 60000 */
+    bool subscribed;      /* subscribe() was called: a group member */
+    bool cooperative;     /* the group uses incremental rebalancing */
+    bool fatal;           /* a fatal error was seen: poll() fails */
+    char fatal_reason[256];
+    ks_tp_t *evtps; /* scratch for assigned/revoked events */
+    size_t evcap;
+    ks_map_t *written;               /* topic -> ks_kafka_written_t */
+    ks_kafka_written_t *written_last; /* last one hit, a lookup saved */
+};
+
+/* kafka_client.c */
+kstream_err_t ks_kafka_err(rd_kafka_resp_err_t err);
+/* A one-entry partition list (NULL on out-of-memory). */
+rd_kafka_topic_partition_list_t *ks_kafka_tp_list(const char *topic,
+                                                  int32_t partition,
+                                                  int64_t offset);
+/* Remember the first fatal error: poll() fails from now on. */
+void ks_kafka_set_fatal(ks_kafka_client_t *c, const char *who,
+                        const char *reason);
+void ks_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                       void *opaque);
+
+/* kafka_client_consume.c */
+void ks_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t *parts,
+                           void *opaque);
+kstream_err_t ks_kafka_subscribe(ks_client_t *base, const char *const *topics,
+                                 size_t ntopics);
+kstream_err_t ks_kafka_assign(ks_client_t *base, const ks_tp_offset_t *tps,
+                              size_t n);
+kstream_err_t ks_kafka_poll(ks_client_t *base, ks_msg_t *msgs, size_t max,
+                            size_t *n, int timeout_ms);
+void ks_kafka_release(ks_client_t *base, ks_msg_t *msgs, size_t n);
+kstream_err_t ks_kafka_pause(ks_client_t *base, const ks_tp_t *tp);
+kstream_err_t ks_kafka_resume(ks_client_t *base, const ks_tp_t *tp);
+kstream_err_t ks_kafka_seek(ks_client_t *base, const ks_tp_offset_t *tpo);
+
+/* kafka_client_offsets.c */
+kstream_err_t ks_kafka_committed(ks_client_t *base, const ks_tp_t *tp,
+                                 int64_t *offset);
+kstream_err_t ks_kafka_commit(ks_client_t *base, const ks_tp_offset_t *offs,
+                              size_t n);
+kstream_err_t ks_kafka_end_offset(ks_client_t *base, const ks_tp_t *tp,
+                                  int64_t *offset);
+kstream_err_t ks_kafka_lag(ks_client_t *base, const ks_tp_t *tp,
+                           int64_t *lag);
+kstream_err_t ks_kafka_partition_count(ks_client_t *base, const char *topic,
+                                       int32_t *n);
+
+/* kafka_client_produce.c */
+void ks_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+                        void *opaque);
+kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out);
+kstream_err_t ks_kafka_flush(ks_client_t *base, int timeout_ms);
+kstream_err_t ks_kafka_written_offset(ks_client_t *base, const ks_tp_t *tp,
+                                      int64_t *offset);
+void ks_kafka_written_free(ks_kafka_client_t *c);
+
+#endif /* KS_KAFKA_CLIENT_INT_H */

@@ -1,0 +1,273 @@
+/* kafka_client_produce.c - the producing half of the librdkafka client
+ * (Java's RecordCollector): produce with backpressure, delivery reports,
+ * the acknowledged offset of each partition written, flush. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/kafka_client_int.h"
+
+/* rd_kafka_vu_t slots of a record besides its headers: topic, partition,
+ * flags, key, value, timestamp. Records with a few headers fit on the
+ * stack. */
+#define KC_VU_FIXED 6
+#define KC_VU_STACK 24
+
+/* ---- written offsets ---------------------------------------------------- */
+
+static void kc_written_entry_free(ks_kafka_written_t *w) {
+    free(w->topic);
+    free(w->offsets);
+    free(w);
+}
+
+void ks_kafka_written_free(ks_kafka_client_t *c) {
+    size_t it = 0;
+    void *val;
+
+    if (!c->written)
+        return;
+    while (ks_map_next(c->written, &it, NULL, &val))
+        kc_written_entry_free(val);
+    ks_map_destroy(c->written);
+    c->written = NULL;
+    c->written_last = NULL;
+}
+
+/* The entry of topic, made on first use; NULL on out-of-memory. Reports
+ * come in runs of one topic, so the last entry is tried first. */
+static ks_kafka_written_t *kc_written_get(ks_kafka_client_t *c,
+                                          const char *topic) {
+    ks_kafka_written_t *w = c->written_last;
+
+    if (w && !strcmp(w->topic, topic))
+        return w;
+    w = ks_map_get(c->written, topic);
+    if (!w) {
+        w = calloc(1, sizeof(*w));
+        if (!w || !(w->topic = ks_strdup(topic)) ||
+            ks_map_put(c->written, topic, w)) {
+            if (w)
+                free(w->topic);
+            free(w);
+            return NULL;
+        }
+    }
+    c->written_last = w;
+    return w;
+}
+
+/* Note that offset of partition was acknowledged. */
+static void kc_written_note(ks_kafka_client_t *c, const char *topic,
+                            int32_t partition, int64_t offset) {
+    ks_kafka_written_t *w;
+
+    if (partition < 0 || offset < 0) /* acks=0: no offset known */
+        return;
+    w = kc_written_get(c, topic);
+    if (w && partition >= w->n) {
+        int64_t *v = realloc(w->offsets, (size_t)(partition + 1) * sizeof(*v));
+        if (v) {
+            for (int32_t p = w->n; p <= partition; p++)
+                v[p] = -1;
+            w->offsets = v;
+            w->n = partition + 1;
+        }
+    }
+    if (!w || partition >= w->n) {
+        /* A checkpoint then lags behind, which only costs restore time. */
+        ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
+               "out of memory noting the offset written to %s [%d]", topic,
+               (int)partition);
+        return;
+    }
+    if (offset > w->offsets[partition])
+        w->offsets[partition] = offset;
+}
+
+kstream_err_t ks_kafka_written_offset(ks_client_t *base, const ks_tp_t *tp,
+                                      int64_t *offset) {
+    ks_kafka_client_t *c = (ks_kafka_client_t *)base;
+    const ks_kafka_written_t *w;
+
+    if (!c || !tp || !tp->topic || !offset)
+        return KSTREAM_ERR_INVALID_ARG;
+    w = ks_map_get(c->written, tp->topic);
+    *offset = w && tp->partition >= 0 && tp->partition < w->n
+                      ? w->offsets[tp->partition]
+                      : -1;
+    return KSTREAM_OK;
+}
+
+/* ---- delivery reports --------------------------------------------------- */
+
+/* The headers of a reported record as an array (NULL when it has none or
+ * memory is short: the report still goes out, without them). */
+static kstream_header_t *kc_dr_headers(const rd_kafka_message_t *rkm,
+                                       size_t *n) {
+    rd_kafka_headers_t *hdrs;
+    kstream_header_t *v;
+    size_t cnt, i;
+
+    *n = 0;
+    if (rd_kafka_message_headers(rkm, &hdrs))
+        return NULL;
+    cnt = rd_kafka_header_cnt(hdrs);
+    v = cnt ? malloc(cnt * sizeof(*v)) : NULL;
+    if (!v)
+        return NULL;
+    for (i = 0; i < cnt; i++) {
+        const void *val;
+        size_t size;
+        rd_kafka_header_get_all(hdrs, i, &v[i].name, &val, &size);
+        v[i].value = val;
+        v[i].len = size;
+    }
+    *n = cnt;
+    return v;
+}
+
+/* A record accepted by produce() that librdkafka gave up on: the owner
+ * gets it back (its production exception handler decides). */
+static void kc_dr_failed(ks_kafka_client_t *c, const rd_kafka_message_t *rkm) {
+    ks_out_t out;
+    kstream_header_t *hdrs;
+    const char *reason = rd_kafka_err2str(rkm->err);
+
+    memset(&out, 0, sizeof(out));
+    out.topic = rd_kafka_topic_name(rkm->rkt);
+    out.partition = rkm->partition;
+    out.key = rkm->key;
+    out.key_len = rkm->key_len;
+    out.value = rkm->payload;
+    out.value_len = rkm->len;
+    out.timestamp = rd_kafka_message_timestamp(rkm, NULL);
+    if (!c->base.events.delivery_failed) {
+        ks_log(&c->opaque.log, KS_LOG_ERR, "PRODUCER",
+               "record to %s [%d] not delivered: %s", out.topic,
+               (int)out.partition, reason);
+        return;
+    }
+    hdrs = kc_dr_headers(rkm, &out.nheaders);
+    out.headers = hdrs;
+    c->base.events.delivery_failed(c->base.events.owner, &out,
+                                   ks_kafka_err(rkm->err), reason);
+    free(hdrs);
+}
+
+/* Served inside rd_kafka_poll()/rd_kafka_flush() on the producer, on the
+ * stream thread: once per record, so the success path is a map hit. */
+void ks_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+                        void *opaque) {
+    ks_kafka_client_t *c = ((ks_kafka_opaque_t *)opaque)->client;
+
+    (void)rk;
+    if (rkm->err)
+        kc_dr_failed(c, rkm);
+    else
+        kc_written_note(c, rd_kafka_topic_name(rkm->rkt), rkm->partition,
+                        rkm->offset);
+}
+
+/* ---- produce and flush -------------------------------------------------- */
+
+/* The record as produceva() arguments, vus holding KC_VU_FIXED +
+ * nheaders slots. Payloads are copied by librdkafka (F_COPY). */
+static void kc_out_vus(const ks_out_t *out, rd_kafka_vu_t *vus) {
+    size_t i;
+
+    memset(vus, 0, (KC_VU_FIXED + out->nheaders) * sizeof(*vus));
+    vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    vus[0].u.cstr = out->topic;
+    vus[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+    vus[1].u.i32 = out->partition < 0 ? RD_KAFKA_PARTITION_UA
+                                      : out->partition;
+    vus[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vus[2].u.i = RD_KAFKA_MSG_F_COPY;
+    vus[3].vtype = RD_KAFKA_VTYPE_KEY;
+    vus[3].u.mem.ptr = (void *)out->key; /* copied, never written */
+    vus[3].u.mem.size = out->key ? out->key_len : 0;
+    vus[4].vtype = RD_KAFKA_VTYPE_VALUE;
+    vus[4].u.mem.ptr = (void *)out->value;
+    vus[4].u.mem.size = out->value ? out->value_len : 0;
+    vus[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+    vus[5].u.i64 = out->timestamp;
+    for (i = 0; i < out->nheaders; i++) {
+        rd_kafka_vu_t *vu = &vus[KC_VU_FIXED + i];
+        vu->vtype = RD_KAFKA_VTYPE_HEADER;
+        vu->u.header.name = out->headers[i].name;
+        vu->u.header.val = out->headers[i].value;
+        vu->u.header.size =
+                out->headers[i].value ? (ssize_t)out->headers[i].len : 0;
+    }
+}
+
+/* produceva() until accepted. A full queue is waited out while serving
+ * delivery reports (backpressure, like Java's send() blocking), for at most
+ * default.api.timeout.ms (Java's max.block.ms). */
+static kstream_err_t kc_produce_vus(ks_kafka_client_t *c, const ks_out_t *out,
+                                    const rd_kafka_vu_t *vus, size_t cnt) {
+    int64_t deadline = ks_clock_mono_ms() + c->api_timeout_ms;
+    rd_kafka_error_t *error;
+    rd_kafka_resp_err_t code;
+
+    for (;;) {
+        error = rd_kafka_produceva(c->producer, vus, cnt);
+        if (!error)
+            return KSTREAM_OK;
+        code = rd_kafka_error_code(error);
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+            ks_clock_mono_ms() >= deadline)
+            break;
+        rd_kafka_error_destroy(error);
+        rd_kafka_poll(c->producer, 10);
+    }
+    ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
+           "cannot produce to %s [%d]: %s", out->topic, (int)out->partition,
+           rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    return code == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KSTREAM_ERR_TIMEOUT
+                                                 : ks_kafka_err(code);
+}
+
+kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out) {
+    ks_kafka_client_t *c = (ks_kafka_client_t *)base;
+    rd_kafka_vu_t stack[KC_VU_STACK], *vus = stack;
+    size_t cnt, i;
+    kstream_err_t err;
+
+    if (!c || !out || !out->topic || (out->nheaders && !out->headers))
+        return KSTREAM_ERR_INVALID_ARG;
+    for (i = 0; i < out->nheaders; i++)
+        if (!out->headers[i].name)
+            return KSTREAM_ERR_INVALID_ARG;
+    if (out->timestamp < 0)
+        return KSTREAM_ERR_INVALID_TIMESTAMP;
+    if (!c->producer)
+        return KSTREAM_ERR_STATE;
+    cnt = KC_VU_FIXED + out->nheaders;
+    if (cnt > KC_VU_STACK && !(vus = malloc(cnt * sizeof(*vus))))
+        return KSTREAM_ERR_NO_MEMORY;
+    kc_out_vus(out, vus);
+    err = kc_produce_vus(c, out, vus, cnt);
+    if (vus != stack)
+        free(vus);
+    return err;
+}
+
+kstream_err_t ks_kafka_flush(ks_client_t *base, int timeout_ms) {
+    ks_kafka_client_t *c = (ks_kafka_client_t *)base;
+    rd_kafka_resp_err_t err;
+
+    if (!c)
+        return KSTREAM_ERR_INVALID_ARG;
+    if (!c->producer)
+        return KSTREAM_OK; /* nothing is ever queued */
+    err = rd_kafka_flush(c->producer, timeout_ms);
+    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
+               "flush: %d record(s) still queued after %d ms",
+               rd_kafka_outq_len(c->producer), timeout_ms);
+        return KSTREAM_ERR_TIMEOUT;
+    }
+    return ks_kafka_err(err);
+}
