@@ -33,10 +33,23 @@ typedef enum ks_kafka_role {
 
 /* Builds the rd_kafka_conf_t (returned as void * so that this header
  * does not need rdkafka.h); NULL with a message on a bad pass-through
- * property (the message names the key). */
+ * property (the message names the key).
+ * Its log callback routes librdkafka's logs to kstream's logger (facility
+ * "RDKAFKA") through the handle's opaque: the caller sets
+ * rd_kafka_conf_set_opaque() to a ks_logger_t (or a struct starting with
+ * one) that outlives the handle; with no opaque, logs go to stderr.
+ * The restore and global consumers get group.id "<application.id>-restore-
+ * consumer" / "-global-consumer": librdkafka's assign() needs one, but they
+ * never join nor commit. */
 void *ks_kafka_conf_new(const kstream_conf_t *conf, ks_kafka_role_t role,
                         const char *client_id, char *errstr,
                         size_t errstr_size);
+
+/* Build (and drop) the librdkafka configuration of every role, so that a
+ * bad pass-through property fails kstream_new() with a message naming it
+ * (kafka_check.c). */
+kstream_err_t ks_kafka_conf_check(const kstream_conf_t *conf, char *errstr,
+                                  size_t errstr_size);
 
 /* A client of the interface in client.h: for KS_CLIENT_MAIN one consumer
  * in the group application.id plus one producer; for RESTORE and GLOBAL

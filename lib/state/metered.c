@@ -281,9 +281,9 @@ ks_store_t *ks_pstore_stack(kstream_store_t *ps) {
     return ps->top;
 }
 
-void ks_pstore_close(kstream_store_t *ps) {
-    if (!ps)
-        return;
+/* Close the iterators left open and free the handle; when close_stack,
+ * close the stack under it too. */
+static void pstore_free(kstream_store_t *ps, bool close_stack) {
     if (ps->niters > 0) {
         if (ps->has_log)
             ks_log(&ps->log, KS_LOG_WARNING, "STORE",
@@ -292,13 +292,24 @@ void ks_pstore_close(kstream_store_t *ps) {
         while (ps->iters)
             iter_free(ps->iters);
     }
-    ps->top->ops->close(ps->top);
+    if (close_stack)
+        ps->top->ops->close(ps->top);
     ks_buf_free(&ps->lo);
     ks_buf_free(&ps->hi);
     ks_buf_free(&ps->val);
     ks_buf_free(&ps->old);
     free(ps->name);
     free(ps);
+}
+
+void ks_pstore_close(kstream_store_t *ps) {
+    if (ps)
+        pstore_free(ps, true);
+}
+
+void ks_pstore_release(kstream_store_t *ps) {
+    if (ps)
+        pstore_free(ps, false);
 }
 
 int kstream_store_type(const kstream_store_t *st) {

@@ -256,5 +256,9 @@ kstream_store_t *ks_pstore_new(ks_store_t *top, const char *name,
                                const ks_logger_t *log);
 ks_store_t *ks_pstore_stack(kstream_store_t *ps); /* the top layer */
 void ks_pstore_close(kstream_store_t *ps);        /* closes the stack */
+/* Free a second handle made over a stack that another handle owns (a
+ * read-only view for interactive queries): iterators left open are closed
+ * with a warning; the stack stays open. */
+void ks_pstore_release(kstream_store_t *ps);
 
 #endif /* KS_STORE_H */
