@@ -46,7 +46,7 @@ STLIB    := $(B)/libkstream.a
 
 .PHONY: all deps test test-unit check install uninstall clean demo bench \
         docs examples style test-deps test-docs test-exports test-install
-all: $(SHLIB) $(STLIB)
+all: $(SHLIB) $(STLIB) $(B)/tools/kstream-dev-cluster
 
 -include $(LIB_OBJS:.o=.d)
 
@@ -70,6 +70,11 @@ $(GEN_CONF_DOC): tools/gen_conf_doc.c $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(PKG_LIBS)
 
+# The development cluster as a program (static: no library path to set).
+$(B)/tools/kstream-dev-cluster: tools/kstream-dev-cluster.c $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(PKG_LIBS)
+
 # Regenerate docs/configuration.md from lib/core/conf_props.c.
 docs: $(GEN_CONF_DOC)
 	@mkdir -p docs
@@ -88,6 +93,8 @@ $(B)/tests/$(1): $(wildcard tests/$(1)/*.c) $(wildcard tests/$(1)/*.h) $(STLIB)
 	    $(TEST_LIBS) $(PKG_LIBS)
 endef
 $(foreach d,$(patsubst tests/%,%,$(TEST_DIRS)),$(eval $(call TEST_RULE,$(d))))
+# tests/devcluster runs the tool.
+$(B)/tests/devcluster: $(B)/tools/kstream-dev-cluster
 
 # After the Criterion binaries, `make test` runs these checks, in order
 # (each is also a target of its own). Add new checks to TEST_CHECKS.
@@ -187,9 +194,11 @@ endif
 INST_INC := $(DESTDIR)$(PREFIX)/include
 INST_LIB := $(DESTDIR)$(PREFIX)/lib
 INST_PC  := $(INST_LIB)/pkgconfig
+INST_BIN := $(DESTDIR)$(PREFIX)/bin
 
-install: $(SHLIB) $(STLIB)
-	install -d "$(INST_INC)/kstream" "$(INST_LIB)" "$(INST_PC)"
+install: $(SHLIB) $(STLIB) $(B)/tools/kstream-dev-cluster
+	install -d "$(INST_INC)/kstream" "$(INST_LIB)" "$(INST_PC)" "$(INST_BIN)"
+	install -m 0755 $(B)/tools/kstream-dev-cluster "$(INST_BIN)/kstream-dev-cluster"
 	install -m 0644 include/kstream.h "$(INST_INC)/kstream.h"
 	install -m 0644 include/kstream/*.h "$(INST_INC)/kstream/"
 	install -m 0755 $(SHLIB) "$(INST_LIB)/libkstream.so.$(VERSION)"
@@ -206,7 +215,8 @@ uninstall:
 	-rmdir "$(INST_INC)/kstream" 2>/dev/null
 	rm -f "$(INST_INC)/kstream.h" "$(INST_LIB)/libkstream.so.$(VERSION)" \
 	    "$(INST_LIB)/$(SONAME)" "$(INST_LIB)/libkstream.so" \
-	    "$(INST_LIB)/libkstream.a" "$(INST_PC)/kstream.pc"
+	    "$(INST_LIB)/libkstream.a" "$(INST_PC)/kstream.pc" \
+	    "$(INST_BIN)/kstream-dev-cluster"
 
 clean:
 	rm -rf build build-san
