@@ -19,6 +19,12 @@ fi
 if [ "$what" = test ]; then
     command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
     command -v python3 >/dev/null 2>&1 || need="$need python3"
+    # The dev cluster tests and docs drive it with kcat and kafka-python.
+    command -v kcat >/dev/null 2>&1 || need="$need kcat"
+    # (python3-kafka serves the system python3, which may not be the
+    # first python3 on PATH, e.g. under pyenv.)
+    { python3 -c 'import kafka' || /usr/bin/python3 -c 'import kafka'; } \
+        >/dev/null 2>&1 || need="$need python3-kafka"
 fi
 
 [ -z "$need" ] && exit 0
