@@ -75,23 +75,6 @@ void ks_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
     ks_kafka_set_fatal(c, rd_kafka_name(rk), fatal);
 }
 
-/* default.api.timeout.ms when the property table has it, else Kafka's
- * default of 60 s. */
-static int kc_api_timeout(const kstream_conf_t *conf) {
-    char text[32];
-    size_t size = sizeof(text);
-    char *end;
-    long v;
-
-    if (kstream_conf_get(conf, "default.api.timeout.ms", text, &size) !=
-        KSTREAM_OK)
-        return 60000;
-    v = strtol(text, &end, 10);
-    if (*end || v <= 0 || v > 0x7fffffff)
-        return 60000;
-    return (int)v;
-}
-
 static void ks_kafka_destroy(ks_client_t *base);
 
 static const ks_client_ops_t ks_kafka_ops = {
@@ -138,21 +121,24 @@ static ks_kafka_role_t kc_consumer_role(ks_client_kind_t kind) {
     }
 }
 
-/* One handle of the client, named "<application.id>-StreamThread-<idx>-
- * <suffix>", with the client's opaque and callbacks. */
+/* One handle of the client, named "<client.id>-StreamThread-<idx>-<suffix>"
+ * (client.id defaults to application.id), with the client's opaque and
+ * callbacks. */
 static rd_kafka_t *kc_handle_new(ks_kafka_client_t *c,
                                  const kstream_conf_t *conf,
                                  ks_kafka_role_t role, const char *suffix,
                                  int thread_idx, char *errstr,
                                  size_t errstr_size) {
-    const char *app_id = ks_conf_str(conf, "application.id");
+    const char *prefix = ks_conf_str(conf, "client.id");
     rd_kafka_conf_t *rkconf;
     rd_kafka_t *rk;
     char client_id[512], why[512];
     bool producer = role == KS_KAFKA_PRODUCER;
 
+    if (!prefix)
+        prefix = ks_conf_str(conf, "application.id");
     snprintf(client_id, sizeof(client_id), "%s-StreamThread-%d-%s",
-             app_id ? app_id : "kstream", thread_idx, suffix);
+             prefix ? prefix : "kstream", thread_idx, suffix);
     rkconf = ks_kafka_conf_new(conf, role, client_id, errstr, errstr_size);
     if (!rkconf)
         return NULL;
@@ -200,7 +186,7 @@ ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
     c->kind = kind;
     c->opaque.client = c;
     ks_conf_logger(conf, &c->opaque.log);
-    c->api_timeout_ms = kc_api_timeout(conf);
+    c->api_timeout_ms = (int)ks_conf_int(conf, "default.api.timeout.ms");
     c->consumer = kc_handle_new(c, conf, kc_consumer_role(kind),
                                 kc_consumer_suffix(kind), thread_idx, errstr,
                                 errstr_size);

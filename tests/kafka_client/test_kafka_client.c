@@ -1,0 +1,245 @@
+/* test_kafka_client.c - the librdkafka client of client.h as a group
+ * member on librdkafka's mock cluster: assignment events, produce and poll
+ * round trip, partitioning, offsets, metadata, leaving the group. One
+ * client per test: a group join costs ~3 s. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <string.h>
+
+#include "kc_test.h"
+#include "util/util.h"
+
+TestSuite(kafka_client, .timeout = 30);
+
+static bool is_assigned(const kc_events_t *ev) {
+    return ev->assigned_calls > 0;
+}
+
+static kc_rec_t *find_value(kc_rec_t *recs, int n, const char *value) {
+    for (int i = 0; i < n; i++)
+        if (recs[i].has_value && !strcmp(recs[i].value, value))
+            return &recs[i];
+    return NULL;
+}
+
+static kc_rec_t *find_key(kc_rec_t *recs, int n, const char *key) {
+    for (int i = 0; i < n; i++)
+        if (recs[i].has_key && !strcmp(recs[i].key, key))
+            return &recs[i];
+    return NULL;
+}
+
+/* Subscribe to "in" and poll until the assignment arrived. */
+static ks_client_t *member_new(const kstream_conf_t *conf, kc_events_t *ev) {
+    char errstr[512] = "";
+    ks_client_events_t events = kc_events_of(ev);
+    ks_client_t *c = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 0, &events,
+                                         errstr, sizeof(errstr));
+    const char *topics[] = {"in"};
+
+    cr_assert(c != NULL, "%s", errstr);
+    cr_assert(eq(str, (char *)c->ops->name, "librdkafka"));
+    ev->client = c;
+    cr_assert(eq(int, c->ops->subscribe(c, topics, 1), KSTREAM_OK));
+    cr_assert(kc_poll_until(c, ev, is_assigned, 15000),
+              "no assignment within 15 s");
+    return c;
+}
+
+/* The records of the round trip: keyed with headers, keyed, NULL key,
+ * NULL value. */
+static void produce_round_trip_records(ks_client_t *c) {
+    kstream_header_t hdrs[2] = {{"trace", "t-1", 3}, {"nullh", NULL, 0}};
+    ks_out_t out = {.topic = "in",
+                    .partition = -1,
+                    .key = "alpha",
+                    .key_len = 5,
+                    .value = "v-alpha",
+                    .value_len = 7,
+                    .timestamp = 1700000000000,
+                    .headers = hdrs,
+                    .nheaders = 2};
+    char key[16], value[16];
+
+    cr_assert(eq(int, c->ops->produce(c, &out), KSTREAM_OK));
+    for (int i = 0; i < 6; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        snprintf(value, sizeof(value), "v%d", i);
+        cr_assert(eq(int, kc_produce(c, "in", -1, key, value, 1000 + i),
+                     KSTREAM_OK));
+    }
+    cr_assert(eq(int, kc_produce(c, "in", -1, NULL, "no-key", 2000),
+                 KSTREAM_OK));
+    cr_assert(eq(int, kc_produce(c, "in", -1, "tomb", NULL, 2001),
+                 KSTREAM_OK));
+}
+
+/* Every keyed record is where Java's partitioner puts it. */
+static void check_partitions(kc_rec_t *recs, int n) {
+    for (int i = 0; i < n; i++) {
+        if (!recs[i].has_key)
+            continue;
+        int32_t want = ks_partition_for_key(recs[i].key, strlen(recs[i].key),
+                                            4);
+        cr_assert(eq(i32, recs[i].partition, want), "key %s", recs[i].key);
+        cr_assert(eq(str, recs[i].topic, "in"));
+    }
+}
+
+static void check_fields(kc_rec_t *recs, int n) {
+    kc_rec_t *r = find_key(recs, n, "alpha");
+
+    cr_assert(r != NULL);
+    cr_assert(eq(str, r->value, "v-alpha"));
+    cr_assert(eq(i64, r->timestamp, 1700000000000));
+    cr_assert(eq(int, r->nheaders, 2));
+    cr_assert(eq(str, r->hname[0], "trace"));
+    cr_assert(eq(str, r->hvalue[0], "t-1"));
+    cr_assert(eq(str, r->hname[1], "nullh"));
+    cr_assert(r->hnull[1]);
+    r = find_value(recs, n, "no-key");
+    cr_assert(r != NULL);
+    cr_assert(not(r->has_key));
+    cr_assert(eq(int, r->nheaders, 0));
+    cr_assert(eq(i64, r->timestamp, 2000));
+    r = find_key(recs, n, "tomb");
+    cr_assert(r != NULL);
+    cr_assert(not(r->has_value));
+    r = find_key(recs, n, "k3");
+    cr_assert(r != NULL);
+    cr_assert(eq(str, r->value, "v3"));
+    cr_assert(eq(i64, r->timestamp, 1003));
+}
+
+/* written_offset and end_offset agree with what was read back. */
+static void check_offsets(ks_client_t *c, kc_rec_t *recs, int n) {
+    for (int32_t p = 0; p < 4; p++) {
+        int64_t last = -1, written = -2, end = -2, lag = -2;
+        ks_tp_t tp = {"in", p};
+        for (int i = 0; i < n; i++)
+            if (recs[i].partition == p && recs[i].offset > last)
+                last = recs[i].offset;
+        cr_assert(eq(int, c->ops->written_offset(c, &tp, &written),
+                     KSTREAM_OK));
+        cr_assert(eq(i64, written, last), "partition %d", (int)p);
+        cr_assert(eq(int, c->ops->end_offset(c, &tp, &end), KSTREAM_OK));
+        cr_assert(eq(i64, end, last + 1), "partition %d", (int)p);
+        cr_assert(eq(int, c->ops->lag(c, &tp, &lag), KSTREAM_OK));
+        if (last >= 0) /* all read: nothing behind */
+            cr_assert(eq(i64, lag, 0), "partition %d", (int)p);
+    }
+    ks_tp_t other = {"out", 0};
+    int64_t written = -2;
+    cr_assert(eq(int, c->ops->written_offset(c, &other, &written),
+                 KSTREAM_OK));
+    cr_assert(eq(i64, written, -1));
+}
+
+Test(kafka_client, member_gets_all_partitions_and_records_round_trip) {
+    kc_mock_t *m = kc_mock_new("in", 4, "out", 2, NULL);
+    kstream_conf_t *conf = kc_conf_new(m, "kc-main");
+    kc_events_t ev = {0};
+    kc_rec_t recs[16];
+    ks_client_t *c = member_new(conf, &ev);
+
+    /* The assigned event: every partition, committed() readable inside. */
+    cr_assert(eq(int, ev.assigned_calls, 1));
+    cr_assert(eq(int, ev.nassigned, 4));
+    for (int i = 0; i < 4; i++) {
+        cr_assert(eq(i32, ev.assigned_parts[i], i));
+        cr_assert(eq(i64, ev.committed_in_assign[i], -1));
+    }
+
+    produce_round_trip_records(c);
+    cr_assert(eq(int, c->ops->flush(c, 10000), KSTREAM_OK));
+    int n = kc_poll_records(c, recs, 9, 10000);
+    cr_assert(eq(int, n, 9));
+    check_fields(recs, n);
+    check_partitions(recs, n);
+    check_offsets(c, recs, n);
+    /* Nothing more arrives. */
+    cr_assert(eq(int, kc_poll_count(c, 200), 0));
+    cr_assert(eq(int, ev.delivery_failed, 0));
+
+    /* Destroy leaves the group: the revoke event fires on the way. */
+    c->ops->destroy(c);
+    cr_assert(eq(int, ev.revoked_calls, 1));
+    cr_assert(eq(int, ev.nrevoked, 4));
+    kstream_conf_destroy(conf);
+    kc_mock_destroy(m);
+}
+
+Test(kafka_client, commit_then_committed_and_metadata) {
+    kc_mock_t *m = kc_mock_new("in", 4, "out", 2, NULL);
+    kstream_conf_t *conf = kc_conf_new(m, "kc-commit");
+    kc_events_t ev = {0};
+    ks_client_t *c = member_new(conf, &ev);
+    ks_tp_offset_t offs[2] = {{"in", 1, 5}, {"in", 3, 42}};
+    ks_tp_t tp1 = {"in", 1}, tp2 = {"in", 2}, tp3 = {"in", 3};
+    int64_t off = -2;
+    int32_t count = -1;
+
+    cr_assert(eq(int, c->ops->commit(c, offs, 2), KSTREAM_OK));
+    cr_assert(eq(int, c->ops->committed(c, &tp1, &off), KSTREAM_OK));
+    cr_assert(eq(i64, off, 5));
+    cr_assert(eq(int, c->ops->committed(c, &tp3, &off), KSTREAM_OK));
+    cr_assert(eq(i64, off, 42));
+    cr_assert(eq(int, c->ops->committed(c, &tp2, &off), KSTREAM_OK));
+    cr_assert(eq(i64, off, -1));
+
+    cr_assert(eq(int, c->ops->partition_count(c, "in", &count), KSTREAM_OK));
+    cr_assert(eq(i32, count, 4));
+    cr_assert(eq(int, c->ops->partition_count(c, "out", &count),
+                 KSTREAM_OK));
+    cr_assert(eq(i32, count, 2));
+    /* Asked twice: a metadata request by name would have created it. */
+    cr_assert(eq(int, c->ops->partition_count(c, "missing", &count),
+                 KSTREAM_ERR_UNKNOWN_TOPIC));
+    cr_assert(eq(int, c->ops->partition_count(c, "missing", &count),
+                 KSTREAM_ERR_UNKNOWN_TOPIC));
+
+    /* A group member has no manual assignment; pausing a partition it
+     * does not own is a state error. */
+    ks_tp_offset_t manual = {"in", 0, 0};
+    ks_tp_t foreign = {"out", 1};
+    cr_assert(eq(int, c->ops->assign(c, &manual, 1), KSTREAM_ERR_STATE));
+    cr_assert(eq(int, c->ops->pause(c, &foreign), KSTREAM_ERR_STATE));
+
+    c->ops->destroy(c);
+    kstream_conf_destroy(conf);
+    kc_mock_destroy(m);
+}
+
+/* A record to a partition the topic does not have fails: at once or
+ * through the delivery report, never silently. */
+Test(kafka_client, failed_delivery_is_reported) {
+    kc_mock_t *m = kc_mock_new("out", 2, NULL);
+    kstream_conf_t *conf = kc_conf_new(m, "kc-fail");
+    kc_events_t ev = {0};
+    ks_client_events_t events = kc_events_of(&ev);
+    char errstr[512] = "";
+    ks_client_t *c = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 3, &events,
+                                         errstr, sizeof(errstr));
+
+    cr_assert(c != NULL, "%s", errstr);
+    kstream_err_t err = kc_produce(c, "out", 7, "k", "v", 1);
+    cr_assert(eq(int, c->ops->flush(c, 10000), KSTREAM_OK));
+    if (err == KSTREAM_OK) {
+        cr_assert(eq(int, ev.delivery_failed, 1));
+        cr_assert(eq(i32, ev.last_failed_partition, 7));
+    } else {
+        cr_assert(eq(int, err, KSTREAM_ERR_UNKNOWN_PARTITION));
+    }
+    ks_tp_t tp = {"out", 7};
+    int64_t written = -2;
+    cr_assert(eq(int, c->ops->written_offset(c, &tp, &written), KSTREAM_OK));
+    cr_assert(eq(i64, written, -1));
+    /* A negative timestamp is refused before librdkafka sees it. */
+    cr_assert(eq(int, kc_produce(c, "out", 0, "k", "v", -5),
+                 KSTREAM_ERR_INVALID_TIMESTAMP));
+    c->ops->destroy(c);
+    /* Never subscribed: no event on destroy. */
+    cr_assert(eq(int, ev.revoked_calls, 0));
+    kstream_conf_destroy(conf);
+    kc_mock_destroy(m);
+}
