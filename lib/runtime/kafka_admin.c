@@ -42,66 +42,6 @@ typedef struct admin {
     const struct rd_kafka_metadata *md;
 } admin_t;
 
-/* librdkafka's log lines go to the app's log callback (syslog levels on
- * both sides). */
-static void admin_log_cb(const rd_kafka_t *rk, int level, const char *fac,
-                         const char *buf)
-{
-    const ks_logger_t *lg = rd_kafka_opaque(rk);
-    if (lg)
-        ks_log(lg, level, fac, "admin: %s", buf);
-}
-
-/* A pass-through "admin." key being set, and why it failed. */
-typedef struct pass_through {
-    rd_kafka_conf_t *rc;
-    char why[256];
-    char key[128];
-} pass_through_t;
-
-static int set_pass_through(const char *key, const char *value, void *opaque)
-{
-    pass_through_t *pt = opaque;
-    if (rd_kafka_conf_set(pt->rc, key, value, pt->why, sizeof(pt->why)) ==
-        RD_KAFKA_CONF_OK)
-        return 0;
-    snprintf(pt->key, sizeof(pt->key), "%s", key);
-    return 1;
-}
-
-/* The admin client's configuration: bootstrap.servers, client.id,
- * socket.nagle.disable, then the "admin." pass-through keys. (The same
- * defaults as ks_kafka_conf_new(KS_KAFKA_ADMIN); kept here so that this
- * file stands alone.) */
-static rd_kafka_conf_t *admin_conf_new(const kstream_conf_t *conf,
-                                       const char *client_id,
-                                       admin_t *adm, char *errstr,
-                                       size_t errstr_size)
-{
-    rd_kafka_conf_t *rc = rd_kafka_conf_new();
-    char buf[256];
-    if (rd_kafka_conf_set(rc, "bootstrap.servers", adm->bootstrap, buf,
-                          sizeof(buf)) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(rc, "client.id", client_id, buf, sizeof(buf)) !=
-                RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(rc, "socket.nagle.disable", "true", buf,
-                          sizeof(buf)) != RD_KAFKA_CONF_OK) {
-        ks_errstr(errstr, errstr_size, "admin client: %s", buf);
-        rd_kafka_conf_destroy(rc);
-        return NULL;
-    }
-    pass_through_t pt = {.rc = rc};
-    if (ks_conf_foreach_prefixed(conf, "admin.", set_pass_through, &pt)) {
-        ks_errstr(errstr, errstr_size, "admin client: admin.%s: %s", pt.key,
-                  pt.why);
-        rd_kafka_conf_destroy(rc);
-        return NULL;
-    }
-    rd_kafka_conf_set_opaque(rc, &adm->log);
-    rd_kafka_conf_set_log_cb(rc, admin_log_cb);
-    return rc;
-}
-
 /* Metadata of every topic (never by name: a broker with auto-creation
  * would create the topic named), retried until the deadline: a refused
  * or dropped connection fails before the timeout. */
@@ -373,10 +313,14 @@ kstream_err_t ks_kafka_prepare_topics(const kstream_conf_t *conf,
     char client_id[300];
     snprintf(client_id, sizeof(client_id), "%s-admin",
              prefix && *prefix ? prefix : app_id);
-    rd_kafka_conf_t *rc =
-            admin_conf_new(conf, client_id, &adm, errstr, errstr_size);
+    /* kafka_conf.c's admin role: bootstrap.servers, client.id,
+     * socket.nagle.disable, log level and callback, "admin." keys. Its
+     * log callback reads a ks_logger_t from the handle's opaque. */
+    rd_kafka_conf_t *rc = ks_kafka_conf_new(conf, KS_KAFKA_ADMIN, client_id,
+                                            errstr, errstr_size);
     if (!rc)
         return KSTREAM_ERR_CONF;
+    rd_kafka_conf_set_opaque(rc, &adm.log);
     char buf[512];
     adm.rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, buf, sizeof(buf));
     if (!adm.rk) {
