@@ -98,9 +98,16 @@ static void ev_assigned(void *owner, const ks_tp_t *tps, size_t n) {
 static void ev_revoked(void *owner, const ks_tp_t *tps, size_t n) {
     kc_events_t *ev = owner;
 
-    (void)tps;
     ev->revoked_calls++;
     ev->nrevoked = (int)n;
+    /* What thread.c does: commit while the partitions are still ours. */
+    for (size_t i = 0; ev->commit_on_revoke && i < n; i++) {
+        ks_tp_offset_t off = {tps[i].topic, tps[i].partition, 2};
+        kstream_err_t err = ev->client->ops->commit(ev->client, &off, 1);
+        ev->revoke_commits++;
+        if (err && !ev->revoke_commit_err)
+            ev->revoke_commit_err = err;
+    }
 }
 
 static void ev_failed(void *owner, const ks_out_t *out, kstream_err_t err,

@@ -29,6 +29,9 @@ typedef struct kc_events {
     int nassigned, nrevoked; /* partitions in the last event */
     int32_t assigned_parts[64];
     int64_t committed_in_assign[64]; /* committed() read in the event */
+    bool commit_on_revoke; /* commit offset 2 of each revoked partition */
+    int revoke_commits;     /* commits tried in revoke events */
+    int revoke_commit_err;  /* first error of those commits */
     int delivery_failed;
     kstream_err_t last_failed_err;
     int32_t last_failed_partition;
