@@ -241,11 +241,10 @@ static kstream_err_t add_changelog(const kstream_topology_t *t,
         it->retention_ms = -1;
     } else {
         it->cleanup_policy = "compact,delete";
-        it->retention_ms = d->retention > INT64_MAX -
-                                                   KS_CHANGELOG_EXTRA_RETENTION_MS
+        int64_t extra = KS_CHANGELOG_EXTRA_RETENTION_MS;
+        it->retention_ms = d->retention > INT64_MAX - extra
                                    ? INT64_MAX
-                                   : d->retention +
-                                             KS_CHANGELOG_EXTRA_RETENTION_MS;
+                                   : d->retention + extra;
     }
     return KSTREAM_OK;
 }
