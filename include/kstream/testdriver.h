@@ -21,6 +21,8 @@
  * @{
  */
 typedef struct kstream_test_driver_s kstream_test_driver_t;
+/* kstream_restore_listener_t (app.h, included after this file). */
+struct kstream_restore_listener_s;
 
 /**
  * @param topology consumed on success; still the caller's on failure.
@@ -81,7 +83,8 @@ KSTREAM_EXPORT kstream_err_t kstream_test_driver_commit(
  *  "records-dropped" (skipped by an error handler, or by an operator that
  *  needs a key), "late-records-dropped", "duplicates-dropped",
  *  "dlq-records", "process-errors", "production-errors",
- *  "deserialization-errors", "punctuations", "commits".
+ *  "deserialization-errors", "punctuations", "commits",
+ *  "records-restored" (changelog records applied by restores).
  *  @returns KSTREAM_ERR_NOT_FOUND for an unknown name. */
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_metric(
         const kstream_test_driver_t *drv, const char *name, int64_t *value);
@@ -97,6 +100,31 @@ KSTREAM_EXPORT kstream_store_t *kstream_test_driver_store(
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_store_get(
         kstream_test_driver_t *drv, const char *name, const void *key,
         size_t klen, kstream_bytes_t *value);
+/**
+ * Restart the application instance, as a process restart would: close it
+ * cleanly (commit, write the checkpoint files, close the tasks, leave the
+ * group), then start a new instance on the same simulated cluster, group
+ * and state directory, which restores its stores from their changelogs -
+ * persistent (RocksDB) stores only from their checkpointed offsets,
+ * in-memory stores from the beginning - before processing (restore
+ * listener callbacks and "records-restored" show what was restored).
+ * Counters start again from 0; output read positions, the wall clock and
+ * the restore listener stay. A failed driver is closed without a commit,
+ * as after a crash, and runs again.
+ * @param wipe_state remove the state directory first (a new machine): every
+ *                   store restores from the beginning.
+ * @returns KSTREAM_OK, KSTREAM_ERR_INVALID_ARG for a NULL \p drv, or the
+ *          error that failed the new instance's start.
+ */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_restart(
+        kstream_test_driver_t *drv, bool wipe_state);
+/** Call \p listener (copied; its callbacks may be NULL) with \p opaque
+ *  for each store partition the instance restores, now and after
+ *  restarts. @returns KSTREAM_ERR_INVALID_ARG when \p drv or \p listener
+ *  is NULL. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_set_restore_listener(
+        kstream_test_driver_t *drv,
+        const struct kstream_restore_listener_s *listener, void *opaque);
 /** @returns the message of the last error, or "" (borrowed). */
 KSTREAM_EXPORT const char *
 kstream_test_driver_last_error(const kstream_test_driver_t *drv);

@@ -5,6 +5,8 @@
 #ifndef KS_RUNTIME_H
 #define KS_RUNTIME_H
 
+#include <pthread.h>
+
 #include "processor/processor.h"
 #include "runtime/client.h"
 #include "topology/topology.h"
@@ -29,6 +31,24 @@ typedef struct ks_rqueue {
     struct ks_task *task; /* owner */
 } ks_rqueue_t;
 
+/* ---- a logged store of a task: its changelog partition and restore ---- */
+typedef struct ks_store_log {
+    size_t store;       /* index in the task's env.stores */
+    char *topic;        /* <application.id>-<store>-changelog */
+    ks_store_t *below;  /* the layer under the changelog layer: restore
+                           writes here (no re-logging, no cache) */
+    bool persistent;    /* RocksDB: checkpointed */
+    bool timestamped;   /* values carry the 8-byte BE timestamp prefix */
+    bool restoring;
+    int64_t start;      /* first offset to restore (0: the beginning) */
+    int64_t end;        /* changelog end offset when the task was made */
+    int64_t position;   /* next offset to apply; the store holds [0, it) */
+    uint64_t restored;  /* records applied */
+    uint64_t batch;     /* records applied since the last listener batch */
+    uint64_t logged;    /* restored count at the last progress log line */
+    int64_t started_ms; /* monotonic clock at the restore's start */
+} ks_store_log_t;
+
 /* ---- a task: one partition of a sub-topology ---------------------------- */
 typedef struct ks_task {
     const ks_subtopology_t *sub;
@@ -50,6 +70,13 @@ typedef struct ks_task {
     int64_t input_wall;  /* task creation until the first record */
     int64_t input_time;  /* -1 before the first record */
     bool idle_flushed;   /* caches flushed since the last record */
+    /* Logged stores (restore.c). While `restoring`, the task's records stay
+     * buffered (not processed), its punctuators do not fire and its
+     * offsets are not committed. */
+    ks_store_log_t *logs;
+    size_t nlogs;
+    bool restoring;
+    bool initialized; /* the nodes' init ran (close runs at free) */
 } ks_task_t;
 
 typedef enum ks_handler {
@@ -67,13 +94,43 @@ typedef enum ks_err_kind {
 
 typedef struct ks_metrics {
     uint64_t processed, produced, dropped, punctuations, commits, dlq;
+    uint64_t restored; /* changelog records applied by restores */
     uint64_t errors[KS_ERRK__COUNT];
 } ks_metrics_t;
 
 typedef int64_t(ks_clock_fn)(void *opaque);
 
+/* The thread's restore consumer (restore.c): made on first use through
+ * the factory, manually assigned the changelog partitions of its
+ * restoring tasks. */
+typedef struct ks_restorer {
+    ks_client_t *client;
+    ks_msg_t *batch;
+    size_t batch_max;
+    bool dirty;       /* the assignment must be redone */
+    uint8_t *scratch; /* timestamped values: [8-byte ts][value] */
+    size_t scratch_cap;
+    ks_store_log_t *last; /* the log of the last record (runs) */
+    struct ks_task *last_task;
+} ks_restorer_t;
+
 /* ---- a stream thread ------------------------------------------------------ */
+/* Locking: `mu` (recursive) is held by the thread while it touches tasks
+ * and stores - everything in ks_thread_run_once after the client poll,
+ * the assignment callbacks, ks_thread_commit and closing tasks - so that
+ * other threads (interactive queries) may read stores under it between
+ * batches. The client poll itself runs unlocked. */
 typedef struct ks_thread {
+    int idx; /* thread index within the app (global store directories) */
+    pthread_mutex_t mu;
+    /* Makes the clients the thread creates itself (restore). */
+    ks_client_factory_t factory;
+    kstream_restore_listener_t rl;
+    void *rl_opaque;
+    bool has_rl;
+    bool assigned_once; /* a first assignment arrived (even empty) */
+    ks_restorer_t restore;
+    int64_t api_timeout_ms; /* bootstrap of global tables */
     const kstream_topology_t *topo;
     char *app_id;
     ks_logger_t log;
@@ -108,6 +165,9 @@ typedef struct ks_thread {
     ks_task_store_t *globals;
     size_t nglobals;
     ks_client_t *global_client;
+    int64_t *global_next; /* next offset per partition of global_tps */
+    ks_tp_t *global_tps;  /* every partition of every global topic */
+    size_t nglobal_tps;
     const ks_msg_t *cur_msg; /* input record being processed */
     int64_t idle_close_ms;   /* window.idle.close.ms; -1: off */
     bool failed;
@@ -130,14 +190,62 @@ kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
                                  bool *worked);
 /* Fire due wall-clock punctuators of every task. */
 kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th);
+/* Flush caches and stores, flush the producer, commit input offsets,
+ * then write the checkpoint files (ks_thread_checkpoint). */
 kstream_err_t ks_thread_commit(ks_thread_t *th);
-/* Commit, close every task, leave the group (destroy the client). */
+/* Commit, write checkpoints, close every task, leave the group (destroy
+ * the clients). NULL is a no-op. */
 void ks_thread_destroy(ks_thread_t *th);
+/* Take / give back the thread's recursive mutex (see ks_thread_t). */
+void ks_thread_lock(ks_thread_t *th);
+void ks_thread_unlock(ks_thread_t *th);
+/* Whether any task of the thread is restoring its stores. */
+bool ks_thread_restoring(const ks_thread_t *th);
+
+/* Restore (restore.c).
+ * ks_task_logs_prepare: for each logged store of a new task, before the
+ * stores are opened: its changelog end offset (main client) and where to
+ * restore from - a persistent store from its checkpoint entry (its
+ * directory is wiped when there is none, or when it is past the end), an
+ * in-memory store from the beginning.
+ * ks_task_restore_begin: after the stores are open, mark the task
+ * restoring when a store is behind (listener on_start; the restore client
+ * is made now, so a failure fails the task).
+ * ks_thread_restore_fetch (no lock needed: only the owning thread changes
+ * the assignment): redo the restore client's assignment when tasks came,
+ * went or finished, then poll one batch (*n records, kept in
+ * th->restore.batch).
+ * ks_thread_restore_apply (locked): apply them below the changelog layers;
+ * tasks whose stores all reached their end init their nodes and run.
+ * ks_task_restore_end: a task closes (it leaves the restore assignment).
+ * ks_thread_checkpoint: write the checkpoint file of every running task
+ * with persistent logged stores (after a successful commit; the one place
+ * that decides the offsets).
+ * ks_thread_restore_close: free the restore client.
+ * ks_restore_scratch: a buffer of at least len bytes owned by the thread
+ * (valid until the next call), NULL on out-of-memory. */
+kstream_err_t ks_task_logs_prepare(ks_task_t *task, ks_thread_t *th,
+                                   char *errstr, size_t errstr_size);
+kstream_err_t ks_task_restore_begin(ks_task_t *task, ks_thread_t *th,
+                                    char *errstr, size_t errstr_size);
+kstream_err_t ks_thread_restore_fetch(ks_thread_t *th, int timeout_ms,
+                                      size_t *n);
+kstream_err_t ks_thread_restore_apply(ks_thread_t *th, size_t n,
+                                      bool *worked);
+void ks_task_restore_end(ks_task_t *task, ks_thread_t *th);
+void ks_thread_checkpoint(ks_thread_t *th);
+void ks_thread_restore_close(ks_thread_t *th);
+uint8_t *ks_restore_scratch(ks_thread_t *th, size_t len);
+/* The log of a task's store index, or NULL when the store is not logged. */
+ks_store_log_t *ks_task_log_of(ks_task_t *task, size_t store);
 
 /* Task internals (task.c). */
 ks_task_t *ks_task_new(const ks_subtopology_t *sub, int32_t partition,
                        ks_thread_t *th, kstream_err_t *err);
 void ks_task_free(ks_task_t *task);
+/* Run the nodes' init (once the task's stores are complete); on failure
+ * the ones initialised are closed and th->error says which failed. */
+kstream_err_t ks_task_init_nodes(ks_task_t *task, ks_thread_t *th);
 ks_rqueue_t *ks_task_add_queue(ks_task_t *task, const char *topic,
                                int32_t partition, const ks_node_t *source);
 /* Process the next record of the task (lowest head timestamp). Returns
@@ -161,14 +269,33 @@ kstream_err_t ks_thread_idle_advance(ks_thread_t *th);
 /* Stores (task_stores.c): open the stores of a task's sub-topology
  * under <state_dir>/<sub>_<partition>/, wrapped with changelog and cache
  * layers, plus the app's global stores; flush them (caches forward what
- * they hold); close them. */
+ * they hold); close them. Opening prepares the restore of logged stores
+ * first (ks_task_logs_prepare) and records each one's layer below the
+ * changelog layer in its ks_store_log_t. */
 kstream_err_t ks_task_open_stores(ks_task_t *task, ks_thread_t *th,
                                   char *errstr, size_t errstr_size);
 kstream_err_t ks_task_flush_stores(ks_task_t *task);
 void ks_task_close_stores(ks_task_t *task);
-/* Global stores: open every global store of the topology, and feed them
- * from their topics through `client` (manually assigned, all partitions,
- * from the beginning). ks_thread_update_globals polls until caught up. */
+/* The stack of one store (dir NULL or "": in memory); *below (when not
+ * NULL) gets the layer the changelog layer wraps. NULL on failure. */
+ks_store_t *ks_store_stack_open(ks_thread_t *th, const ks_store_def_t *def,
+                                const char *dir, int32_t partition,
+                                ks_task_env_t *env, ks_task_store_t *slot,
+                                ks_store_t **below, char *errstr,
+                                size_t errstr_size);
+/* Whether def lives in RocksDB (its own backend, else default.dsl.store). */
+bool ks_store_persistent(const ks_thread_t *th, const ks_store_def_t *def);
+/* <state_dir>/<sub>_<partition>: the task's stores and checkpoint. */
+void ks_task_dir(const ks_thread_t *th, const ks_task_t *task, char *buf,
+                 size_t size);
+/* Global stores: open every global store of the topology, under
+ * <state_dir>/global-<idx>/<store> (wiped first: rebuilt from the topic),
+ * and feed them from their topics through `client` (manually assigned,
+ * all partitions, from the beginning; the thread owns it from the call
+ * on). Returns once every partition reached the end offset it had at the
+ * call (bootstrap), or fails after "default.api.timeout.ms" (60000 when
+ * the property does not exist) with an error naming the topic.
+ * ks_thread_update_globals applies what has arrived since (no wait). */
 kstream_err_t ks_thread_open_globals(ks_thread_t *th, ks_client_t *client,
                                      char *errstr, size_t errstr_size);
 kstream_err_t ks_thread_update_globals(ks_thread_t *th);

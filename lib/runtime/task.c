@@ -68,42 +68,59 @@ ks_task_t *ks_task_new(const ks_subtopology_t *sub, int32_t partition,
     }
     char errstr[512] = "";
     *err = ks_task_open_stores(task, th, errstr, sizeof(errstr));
+    if (!*err)
+        *err = ks_task_restore_begin(task, th, errstr, sizeof(errstr));
     if (*err) {
         ks_log(&th->log, KS_LOG_ERR, "TASK", "task %d_%d: %s", sub->id,
                (int)partition, errstr[0] ? errstr : kstream_err2str(*err));
         snprintf(th->error, sizeof(th->error), "task %d_%d: %s", sub->id,
                  (int)partition, errstr[0] ? errstr : kstream_err2str(*err));
-        task->nctxs = 0;
         ks_task_free(task);
         return NULL;
     }
+    /* A restoring task initialises its nodes once its stores are complete
+     * (init may read them: suppression rebuilds its index there). */
+    if (!task->restoring && (*err = ks_task_init_nodes(task, th)) != 0) {
+        ks_task_free(task);
+        return NULL;
+    }
+    *err = KSTREAM_OK;
+    return task;
+}
+
+kstream_err_t ks_task_init_nodes(ks_task_t *task, ks_thread_t *th)
+{
     /* init in node order; a failure closes the ones initialised. */
     for (size_t i = 0; i < task->nctxs; i++) {
         kstream_ctx_t *ctx = &task->ctxs[i];
         if (!ctx->node->cls->init)
             continue;
-        *err = ctx->node->cls->init(ctx);
-        if (*err) {
+        kstream_err_t err = ctx->node->cls->init(ctx);
+        if (err) {
             ks_log(&th->log, KS_LOG_ERR, "TASK",
-                   "task %d_%d: init of '%s' failed: %s", sub->id,
-                   (int)partition, ctx->node->name, kstream_err2str(*err));
+                   "task %d_%d: init of '%s' failed: %s", task->sub->id,
+                   (int)task->partition, ctx->node->name,
+                   kstream_err2str(err));
+            snprintf(th->error, sizeof(th->error),
+                     "task %d_%d: init of '%s' failed: %s", task->sub->id,
+                     (int)task->partition, ctx->node->name,
+                     kstream_err2str(err));
             for (size_t j = 0; j < i; j++)
                 if (task->ctxs[j].node->cls->close)
                     task->ctxs[j].node->cls->close(&task->ctxs[j]);
-            task->nctxs = 0; /* nothing left to close */
-            ks_task_free(task);
-            return NULL;
+            return err;
         }
     }
-    *err = KSTREAM_OK;
-    return task;
+    task->initialized = true;
+    task->input_wall = th->now(th->now_opaque);
+    return KSTREAM_OK;
 }
 
 void ks_task_free(ks_task_t *task)
 {
     if (!task)
         return;
-    for (size_t i = 0; i < task->nctxs; i++) {
+    for (size_t i = 0; task->initialized && i < task->nctxs; i++) {
         kstream_ctx_t *ctx = &task->ctxs[i];
         if (ctx->node->cls->close)
             ctx->node->cls->close(ctx);

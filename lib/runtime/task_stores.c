@@ -92,11 +92,11 @@ static void seg_drop(void *opaque, const char *segment)
     ks_rmtree(dir);
 }
 
-/* The stack of one store. dir NULL or "": memory. */
-static ks_store_t *open_stack(ks_thread_t *th, const ks_store_def_t *def,
-                              const char *dir, int32_t partition,
-                              ks_task_env_t *env, ks_task_store_t *slot,
-                              char *errstr, size_t errstr_size)
+ks_store_t *ks_store_stack_open(ks_thread_t *th, const ks_store_def_t *def,
+                                const char *dir, int32_t partition,
+                                ks_task_env_t *env, ks_task_store_t *slot,
+                                ks_store_t **below, char *errstr,
+                                size_t errstr_size)
 {
     ks_store_t *s;
     if (def->type == KSTREAM_STORE_KEY_VALUE) {
@@ -125,6 +125,8 @@ static ks_store_t *open_stack(ks_thread_t *th, const ks_store_def_t *def,
                       def->name);
         return NULL;
     }
+    if (below)
+        *below = s;
     if (!(def->flags & KSTREAM_STORE_LOGGING_DISABLED)) {
         char topic[600];
         snprintf(topic, sizeof(topic), "%s-%s-changelog", th->app_id,
@@ -159,11 +161,19 @@ static ks_store_t *open_stack(ks_thread_t *th, const ks_store_def_t *def,
     return s;
 }
 
-static kstream_store_backend_t backend_of(const ks_thread_t *th,
-                                          const ks_store_def_t *def)
+bool ks_store_persistent(const ks_thread_t *th, const ks_store_def_t *def)
 {
-    return def->backend == KSTREAM_STORE_DEFAULT ? th->default_backend
-                                                 : def->backend;
+    kstream_store_backend_t b = def->backend == KSTREAM_STORE_DEFAULT
+                                        ? th->default_backend
+                                        : def->backend;
+    return b == KSTREAM_STORE_ROCKSDB;
+}
+
+void ks_task_dir(const ks_thread_t *th, const ks_task_t *task, char *buf,
+                 size_t size)
+{
+    snprintf(buf, size, "%s/%d_%d", th->state_dir, task->sub->id,
+             (int)task->partition);
 }
 
 kstream_err_t ks_task_open_stores(ks_task_t *task, ks_thread_t *th,
@@ -178,6 +188,13 @@ kstream_err_t ks_task_open_stores(ks_task_t *task, ks_thread_t *th,
     task->env.stores = calloc(n + th->nglobals + 1, sizeof(ks_task_store_t));
     if (!task->env.stores)
         return KSTREAM_ERR_NO_MEMORY;
+    /* Where each logged store restores from decides, first, whether its
+     * directory must be wiped. */
+    kstream_err_t err = ks_task_logs_prepare(task, th, errstr, errstr_size);
+    if (err)
+        return err;
+    char tdir[800];
+    ks_task_dir(th, task, tdir, sizeof(tdir));
     for (size_t i = 0; i < t->stores.len; i++) {
         const ks_store_def_t *def = t->stores.items[i];
         if (def->subtopology != task->sub->id)
@@ -185,11 +202,13 @@ kstream_err_t ks_task_open_stores(ks_task_t *task, ks_thread_t *th,
         ks_task_store_t *slot = &task->env.stores[task->nown_stores];
         slot->def = def;
         char dir[900] = "";
-        if (backend_of(th, def) == KSTREAM_STORE_ROCKSDB)
-            snprintf(dir, sizeof(dir), "%s/%d_%d/%s", th->state_dir,
-                     task->sub->id, (int)task->partition, def->name);
-        ks_store_t *top = open_stack(th, def, dir, task->partition,
-                                     &task->env, slot, errstr, errstr_size);
+        if (ks_store_persistent(th, def))
+            snprintf(dir, sizeof(dir), "%s/%s", tdir, def->name);
+        ks_store_log_t *log = ks_task_log_of(task, task->nown_stores);
+        ks_store_t *top = ks_store_stack_open(th, def, dir, task->partition,
+                                              &task->env, slot,
+                                              log ? &log->below : NULL,
+                                              errstr, errstr_size);
         kstream_store_t *ps =
                 top ? ks_pstore_new(top, def->name, def->type,
                                     def->timestamped, false, def->window_size,
@@ -230,134 +249,9 @@ void ks_task_close_stores(ks_task_t *task)
     free(task->env.stores);
     task->env.stores = NULL;
     task->env.nstores = task->nown_stores = 0;
-}
-
-/* ---- global stores ------------------------------------------------------------ */
-static kstream_err_t global_produce(void *owner, const ks_out_t *out)
-{
-    (void)owner;
-    (void)out;
-    return KSTREAM_ERR_STATE; /* global stores have no changelog */
-}
-
-kstream_err_t ks_thread_open_globals(ks_thread_t *th, ks_client_t *client,
-                                     char *errstr, size_t errstr_size)
-{
-    const kstream_topology_t *t = th->topo;
-    size_t n = 0;
-    for (size_t i = 0; i < t->stores.len; i++)
-        if (((ks_store_def_t *)t->stores.items[i])->global_topic)
-            n++;
-    th->global_client = client;
-    if (n == 0)
-        return KSTREAM_OK;
-    th->globals = calloc(n, sizeof(ks_task_store_t));
-    if (!th->globals)
-        return KSTREAM_ERR_NO_MEMORY;
-    ks_tp_offset_t *tps = NULL;
-    size_t ntps = 0;
-    for (size_t i = 0; i < t->stores.len; i++) {
-        const ks_store_def_t *def = t->stores.items[i];
-        if (!def->global_topic)
-            continue;
-        ks_task_store_t *slot = &th->globals[th->nglobals];
-        slot->def = def;
-        char dir[900] = "";
-        if (backend_of(th, def) == KSTREAM_STORE_ROCKSDB)
-            snprintf(dir, sizeof(dir), "%s/global/%s", th->state_dir,
-                     def->name);
-        ks_task_env_t env = {.produce = global_produce};
-        ks_store_t *top = open_stack(th, def, dir, 0, &env, slot, errstr,
-                                     errstr_size);
-        kstream_store_t *ps = top ? ks_pstore_new(top, def->name, def->type,
-                                                  true, true, 0, NULL,
-                                                  &th->log)
-                                  : NULL;
-        if (!ps) {
-            if (top)
-                top->ops->close(top);
-            free(tps);
-            return KSTREAM_ERR_STORE;
-        }
-        slot->ps = ps;
-        th->nglobals++;
-        int32_t parts = 0;
-        kstream_err_t err = client->ops->partition_count(
-                client, def->global_topic, &parts);
-        if (err) {
-            ks_errstr(errstr, errstr_size,
-                      "global table '%s': topic '%s': %s", def->name,
-                      def->global_topic, kstream_err2str(err));
-            free(tps);
-            return err;
-        }
-        ks_tp_offset_t *v = realloc(tps, (ntps + (size_t)parts) * sizeof(*v));
-        if (!v) {
-            free(tps);
-            return KSTREAM_ERR_NO_MEMORY;
-        }
-        tps = v;
-        for (int32_t p = 0; p < parts; p++)
-            tps[ntps++] = (ks_tp_offset_t){def->global_topic, p, -1};
-    }
-    kstream_err_t err = client->ops->assign(client, tps, ntps);
-    free(tps);
-    return err;
-}
-
-kstream_err_t ks_thread_update_globals(ks_thread_t *th)
-{
-    if (!th->nglobals)
-        return KSTREAM_OK;
-    for (;;) {
-        size_t n = 0;
-        kstream_err_t err = th->global_client->ops->poll(
-                th->global_client, th->batch, th->batch_max, &n, 0);
-        if (err)
-            return err;
-        if (n == 0)
-            return KSTREAM_OK;
-        for (size_t i = 0; i < n; i++) {
-            const ks_msg_t *m = &th->batch[i];
-            ks_task_store_t *slot = NULL;
-            for (size_t g = 0; g < th->nglobals && !slot; g++)
-                if (strcmp(th->globals[g].def->global_topic, m->topic) == 0)
-                    slot = &th->globals[g];
-            if (!slot || !m->key) {
-                th->m.dropped += slot ? 1 : 0;
-                continue;
-            }
-            ks_store_t *top = ks_pstore_stack(slot->ps);
-            if (m->value) {
-                uint8_t stackbuf[512];
-                size_t len = m->value_len + 8;
-                uint8_t *tv = len <= sizeof(stackbuf) ? stackbuf
-                                                      : malloc(len);
-                if (!tv)
-                    return KSTREAM_ERR_NO_MEMORY;
-                ks_put_be64(tv, m->timestamp);
-                memcpy(tv + 8, m->value, m->value_len);
-                err = top->ops->put(top, m->key, m->key_len, tv, len);
-                if (tv != stackbuf)
-                    free(tv);
-            } else {
-                err = top->ops->put(top, m->key, m->key_len, NULL, 0);
-            }
-            if (err)
-                return err;
-        }
-        th->global_client->ops->release(th->global_client, th->batch, n);
-    }
-}
-
-void ks_thread_close_globals(ks_thread_t *th)
-{
-    for (size_t g = 0; g < th->nglobals; g++)
-        ks_pstore_close(th->globals[g].ps);
-    free(th->globals);
-    th->globals = NULL;
-    th->nglobals = 0;
-    if (th->global_client)
-        th->global_client->ops->destroy(th->global_client);
-    th->global_client = NULL;
+    for (size_t i = 0; i < task->nlogs; i++)
+        free(task->logs[i].topic);
+    free(task->logs);
+    task->logs = NULL;
+    task->nlogs = 0;
 }

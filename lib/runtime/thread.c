@@ -1,6 +1,8 @@
 /* thread.c - one StreamThread: its client (consumer + producer), the tasks
- * assigned to it, the poll -> route -> process -> punctuate -> commit loop,
- * and the at-least-once commit (flush producer, then commit offsets). */
+ * assigned to it, the poll -> route -> restore -> process -> punctuate ->
+ * commit loop, and the at-least-once commit (flush producer, then commit
+ * offsets, then checkpoints). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,30 @@ static ks_handler_t handler_of(const kstream_conf_t *conf, const char *key)
 
 static void assigned_cb(void *owner, const ks_tp_t *tps, size_t n);
 static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n);
+static void delivery_failed_cb(void *owner, const ks_out_t *out,
+                               kstream_err_t err, const char *reason);
+
+/* "default.api.timeout.ms" when the property table has it, else Kafka's
+ * default (60 s). */
+static int64_t api_timeout_of(const kstream_conf_t *conf)
+{
+    for (const ks_prop_t *p = ks_props; p->name; p++)
+        if (strcmp(p->name, "default.api.timeout.ms") == 0)
+            return ks_conf_int(conf, p->name);
+    return 60000;
+}
+
+static int init_mutex(pthread_mutex_t *mu)
+{
+    pthread_mutexattr_t ma;
+    if (pthread_mutexattr_init(&ma) != 0)
+        return -1;
+    int rc = pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    if (rc == 0)
+        rc = pthread_mutex_init(mu, &ma);
+    pthread_mutexattr_destroy(&ma);
+    return rc == 0 ? 0 : -1;
+}
 
 ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
                            const kstream_conf_t *conf, const char *app_id,
@@ -25,8 +51,12 @@ ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
                            size_t errstr_size)
 {
     ks_thread_t *th = calloc(1, sizeof(*th));
-    if (!th)
+    if (!th || init_mutex(&th->mu) != 0) {
+        free(th);
+        th = NULL;
         goto oom;
+    }
+    th->api_timeout_ms = api_timeout_of(conf);
     th->topo = topo;
     th->now = now;
     th->now_opaque = now_opaque;
@@ -107,6 +137,7 @@ ks_client_events_t ks_thread_events(ks_thread_t *th)
 {
     ks_client_events_t ev = {.assigned = assigned_cb,
                              .revoked = revoked_cb,
+                             .delivery_failed = delivery_failed_cb,
                              .owner = th};
     return ev;
 }
@@ -163,9 +194,8 @@ static int set_route(ks_thread_t *th, const char *topic, int32_t partition,
     return 0;
 }
 
-static void assigned_cb(void *owner, const ks_tp_t *tps, size_t n)
+static void assign_tps(ks_thread_t *th, const ks_tp_t *tps, size_t n)
 {
-    ks_thread_t *th = owner;
     for (size_t i = 0; i < n && !th->failed; i++) {
         const ks_node_t *src = ks_map_get(th->sources, tps[i].topic);
         if (!src)
@@ -203,6 +233,15 @@ static void assigned_cb(void *owner, const ks_tp_t *tps, size_t n)
     }
 }
 
+static void assigned_cb(void *owner, const ks_tp_t *tps, size_t n)
+{
+    ks_thread_t *th = owner;
+    ks_thread_lock(th);
+    th->assigned_once = true;
+    assign_tps(th, tps, n);
+    ks_thread_unlock(th);
+}
+
 static void close_task(ks_thread_t *th, size_t idx)
 {
     ks_task_t *task = th->tasks.items[idx];
@@ -219,6 +258,7 @@ static void close_task(ks_thread_t *th, size_t idx)
     th->m.punctuations += task->env.punctuations;
     for (int c = 0; c < KS_CNT__COUNT; c++)
         th->counters[c] += task->env.counters[c];
+    ks_task_restore_end(task, th);
     ks_task_free(task);
     th->tasks.items[idx] = th->tasks.items[--th->tasks.len];
 }
@@ -226,6 +266,7 @@ static void close_task(ks_thread_t *th, size_t idx)
 static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n)
 {
     ks_thread_t *th = owner;
+    ks_thread_lock(th);
     ks_thread_commit(th);
     for (size_t i = 0; i < n; i++) {
         for (size_t t = 0; t < th->tasks.len; t++) {
@@ -241,6 +282,35 @@ static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n)
             }
         }
     }
+    ks_thread_unlock(th);
+}
+
+/* A produce accepted earlier failed (delivery report): the production
+ * handler decides, as for an error known at produce time. The input record
+ * is long gone: dead-lettering sends the record that failed. */
+static void delivery_failed_cb(void *owner, const ks_out_t *out,
+                               kstream_err_t err, const char *reason)
+{
+    ks_thread_t *th = owner;
+    ks_thread_lock(th);
+    char detail[512];
+    snprintf(detail, sizeof(detail),
+             "delivery of a record to topic '%s' [%d] failed: %s", out->topic,
+             (int)out->partition, reason ? reason : kstream_err2str(err));
+    ks_msg_t msg = {.topic = out->topic,
+                    .partition = out->partition,
+                    .offset = -1,
+                    .timestamp = out->timestamp,
+                    .key = out->key,
+                    .key_len = out->key_len,
+                    .value = out->value,
+                    .value_len = out->value_len,
+                    .headers = out->headers,
+                    .nheaders = out->nheaders};
+    bool dlq = th->handler[KS_ERRK_PRODUCTION] == KS_HANDLER_DLQ;
+    ks_handle_record_error(th, KS_ERRK_PRODUCTION, dlq ? &msg : NULL, err,
+                           "producer", detail);
+    ks_thread_unlock(th);
 }
 
 /* ---- the loop ---------------------------------------------------------- */
@@ -309,37 +379,14 @@ static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
     return KSTREAM_OK;
 }
 
-kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
-                                 bool *worked)
+/* Process what the running tasks have buffered. */
+static kstream_err_t process_tasks(ks_thread_t *th, bool *worked)
 {
-    *worked = false;
-    if (th->failed)
-        return KSTREAM_ERR_FAILED;
-    size_t n = 0;
-    kstream_err_t err = ks_thread_update_globals(th);
-    if (err)
-        return err;
-    err = th->client->ops->poll(th->client, th->batch, th->batch_max, &n,
-                                timeout_ms);
-    if (th->failed)
-        return th->error_code;
-    if (err)
-        return err;
-    if (n)
-        *worked = true;
-    for (size_t i = 0; i < n; i++) {
-        err = enqueue(th, &th->batch[i]);
-        if (err) {
-            th->client->ops->release(th->client, th->batch + i + 1,
-                                     n - i - 1);
-            return err;
-        }
-    }
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
-        for (;;) {
+        while (!task->restoring) {
             bool done = false;
-            err = ks_task_process_one(task, th, &done);
+            kstream_err_t err = ks_task_process_one(task, th, &done);
             if (err)
                 return err;
             if (done)
@@ -347,45 +394,114 @@ kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
             *worked = true;
         }
     }
-    err = ks_thread_punctuate_wall(th);
+    return KSTREAM_OK;
+}
+
+/* Everything after the polls, under the lock. */
+static kstream_err_t run_locked(ks_thread_t *th, size_t n, size_t nrestore,
+                                bool *worked)
+{
+    kstream_err_t err = KSTREAM_OK;
+    for (size_t i = 0; i < n; i++) {
+        err = enqueue(th, &th->batch[i]);
+        if (err) {
+            th->client->ops->release(th->client, th->batch + i + 1,
+                                     n - i - 1);
+            if (nrestore)
+                th->restore.client->ops->release(th->restore.client,
+                                                 th->restore.batch,
+                                                 nrestore);
+            return err;
+        }
+    }
+    err = ks_thread_restore_apply(th, nrestore, worked);
+    if (!err)
+        err = process_tasks(th, worked);
+    if (!err)
+        err = ks_thread_punctuate_wall(th);
+    if (!err && th->now(th->now_opaque) - th->last_commit >=
+                        th->commit_interval)
+        err = ks_thread_commit(th);
+    return err;
+}
+
+/* The restore poll's timeout: the whole wait when every task restores and
+ * no input came, else short (running tasks' input must not wait). */
+static int restore_timeout(const ks_thread_t *th, size_t n, int timeout_ms)
+{
+    bool all = n == 0;
+    for (size_t t = 0; all && t < th->tasks.len; t++)
+        all = ((const ks_task_t *)th->tasks.items[t])->restoring;
+    return all ? timeout_ms : timeout_ms < 10 ? timeout_ms : 10;
+}
+
+/* The polls run unlocked; while a task restores the main poll does not
+ * wait (the restore poll may). */
+kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
+                                 bool *worked)
+{
+    *worked = false;
+    if (th->failed)
+        return KSTREAM_ERR_FAILED;
+    ks_thread_lock(th);
+    kstream_err_t err = ks_thread_update_globals(th);
+    ks_thread_unlock(th);
     if (err)
         return err;
-    if (th->now(th->now_opaque) - th->last_commit >= th->commit_interval)
-        return ks_thread_commit(th);
-    return KSTREAM_OK;
+    bool restoring = ks_thread_restoring(th);
+    size_t n = 0, nrestore = 0;
+    err = th->client->ops->poll(th->client, th->batch, th->batch_max, &n,
+                                restoring ? 0 : timeout_ms);
+    if (!err && th->failed)
+        err = th->error_code;
+    if (!err)
+        err = ks_thread_restore_fetch(th, restore_timeout(th, n, timeout_ms),
+                                      &nrestore);
+    if (err) {
+        th->client->ops->release(th->client, th->batch, n);
+        return err;
+    }
+    if (n)
+        *worked = true;
+    ks_thread_lock(th);
+    err = run_locked(th, n, nrestore, worked);
+    ks_thread_unlock(th);
+    return err;
 }
 
 kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th)
 {
+    ks_thread_lock(th);
+    kstream_err_t err = KSTREAM_OK;
     int64_t now = th->now(th->now_opaque);
-    for (size_t t = 0; t < th->tasks.len; t++) {
+    for (size_t t = 0; t < th->tasks.len && !err; t++) {
         ks_task_t *task = th->tasks.items[t];
+        if (task->restoring)
+            continue;
         task->env.wall_clock = now;
         task->env.fail_node = NULL;
-        kstream_err_t err = ks_punct_fire(&task->env,
-                                          KSTREAM_PUNCTUATE_WALL_CLOCK, now);
-        if (err) {
+        err = ks_punct_fire(&task->env, KSTREAM_PUNCTUATE_WALL_CLOCK, now);
+        if (err)
             err = ks_handle_record_error(
                     th, KS_ERRK_PROCESSING, NULL, err,
                     task->env.fail_node ? task->env.fail_node->name
                                         : "punctuator",
                     task->env.fail_detail);
-            if (err)
-                return err;
-        }
     }
-    return ks_thread_idle_advance(th);
+    if (!err)
+        err = ks_thread_idle_advance(th);
+    ks_thread_unlock(th);
+    return err;
 }
 
-kstream_err_t ks_thread_commit(ks_thread_t *th)
+/* Flush the running tasks' caches and stores (caches forward what they
+ * write down, and log it to changelogs, before the producer is flushed). */
+static kstream_err_t flush_tasks(ks_thread_t *th)
 {
-    if (!th->client)
-        return KSTREAM_OK;
-    th->last_commit = th->now(th->now_opaque);
-    /* Caches first: what they write down is forwarded downstream and
-     * logged to changelogs before the producer is flushed. */
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
+        if (task->restoring)
+            continue;
         kstream_err_t ferr = ks_task_flush_stores(task);
         ks_arena_reset(task->env.arena);
         if (ferr) {
@@ -398,50 +514,96 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
                 return ferr;
         }
     }
-    kstream_err_t err = th->client->ops->flush(th->client, 30000);
-    if (err)
-        return err;
-    size_t n = 0;
+    return KSTREAM_OK;
+}
+
+/* Commit the consumed offsets of running tasks (restoring ones consumed
+ * nothing). */
+static kstream_err_t commit_offsets(ks_thread_t *th)
+{
+    size_t n = 0, k = 0;
     for (size_t t = 0; t < th->tasks.len; t++)
         n += ((ks_task_t *)th->tasks.items[t])->nqueues;
     ks_tp_offset_t *offs = calloc(n ? n : 1, sizeof(*offs));
     if (!offs)
         return KSTREAM_ERR_NO_MEMORY;
-    size_t k = 0;
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
-        for (size_t q = 0; q < task->nqueues; q++) {
+        for (size_t q = 0; !task->restoring && q < task->nqueues; q++) {
             ks_rqueue_t *rq = task->queues[q];
             if (rq->consumed > rq->committed)
                 offs[k++] = (ks_tp_offset_t){rq->topic, rq->partition,
                                              rq->consumed};
         }
     }
-    if (k)
-        err = th->client->ops->commit(th->client, offs, k);
+    kstream_err_t err = k ? th->client->ops->commit(th->client, offs, k)
+                          : KSTREAM_OK;
     if (!err && k) {
         for (size_t t = 0; t < th->tasks.len; t++) {
             ks_task_t *task = th->tasks.items[t];
-            for (size_t q = 0; q < task->nqueues; q++)
+            for (size_t q = 0; !task->restoring && q < task->nqueues; q++)
                 task->queues[q]->committed = task->queues[q]->consumed;
         }
     }
     free(offs);
-    if (!err)
-        th->m.commits++;
     return err;
+}
+
+kstream_err_t ks_thread_commit(ks_thread_t *th)
+{
+    if (!th->client)
+        return KSTREAM_OK;
+    ks_thread_lock(th);
+    th->last_commit = th->now(th->now_opaque);
+    kstream_err_t err = flush_tasks(th);
+    if (!err)
+        err = th->client->ops->flush(th->client, 30000);
+    /* A delivery report during the flush may have failed the thread: then
+     * the offsets must not move past the lost record. */
+    if (!err && th->failed)
+        err = th->error_code;
+    if (!err)
+        err = commit_offsets(th);
+    if (!err) {
+        th->m.commits++;
+        ks_thread_checkpoint(th);
+    }
+    ks_thread_unlock(th);
+    return err;
+}
+
+void ks_thread_lock(ks_thread_t *th)
+{
+    pthread_mutex_lock(&th->mu);
+}
+
+void ks_thread_unlock(ks_thread_t *th)
+{
+    pthread_mutex_unlock(&th->mu);
+}
+
+bool ks_thread_restoring(const ks_thread_t *th)
+{
+    for (size_t t = 0; t < th->tasks.len; t++)
+        if (((const ks_task_t *)th->tasks.items[t])->restoring)
+            return true;
+    return false;
 }
 
 void ks_thread_destroy(ks_thread_t *th)
 {
     if (!th)
         return;
+    ks_thread_lock(th);
+    /* Commit (which writes the checkpoints), then close. */
     if (th->client && !th->failed)
         ks_thread_commit(th);
     while (th->tasks.len)
         close_task(th, th->tasks.len - 1);
+    ks_thread_unlock(th);
     ks_vec_free(&th->tasks);
     ks_thread_close_globals(th);
+    ks_thread_restore_close(th);
     if (th->cache)
         ks_cache_destroy(th->cache);
     if (th->rocks)
@@ -463,5 +625,6 @@ void ks_thread_destroy(ks_thread_t *th)
     free(th->batch);
     free(th->dlq_topic);
     free(th->app_id);
+    pthread_mutex_destroy(&th->mu);
     free(th);
 }

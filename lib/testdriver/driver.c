@@ -27,6 +27,9 @@ struct kstream_test_driver_s {
     char *state_dir;   /* temporary, removed at destroy */
     kstream_record_t out;
     char piped[250]; /* the last topic name a pipe checked ("": none) */
+    kstream_restore_listener_t rl; /* given to each thread */
+    void *rl_opaque;
+    bool has_rl;
 };
 
 static int64_t driver_now(void *opaque)
@@ -45,6 +48,66 @@ static kstream_err_t set_error(kstream_test_driver_t *drv, kstream_err_t err,
     vsnprintf(drv->last_error, sizeof(drv->last_error), fmt, ap);
     va_end(ap);
     return err;
+}
+
+/* Clients of the driver's threads: group members of application.id for
+ * the main consumer, plain consumers otherwise. */
+static ks_client_t *driver_client(void *opaque, ks_client_kind_t kind,
+                                  const ks_client_events_t *events,
+                                  char *errstr, size_t errstr_size)
+{
+    kstream_test_driver_t *drv = opaque;
+    ks_client_t *c = ks_sim_client_new(
+            drv->sim, kind == KS_CLIENT_MAIN ? drv->app_id : NULL, events);
+    if (!c)
+        ks_errstr(errstr, errstr_size, "out of memory making a client");
+    return c;
+}
+
+/* A stream thread over the driver's state directory and clients. */
+static ks_thread_t *make_thread(kstream_test_driver_t *drv,
+                                const kstream_conf_t *conf, char *errstr,
+                                size_t errstr_size)
+{
+    ks_thread_t *th = ks_thread_new(drv->topo, conf, drv->app_id, driver_now,
+                                    drv, errstr, errstr_size);
+    if (!th)
+        return NULL;
+    free(th->state_dir);
+    th->state_dir = ks_strdup(drv->state_dir);
+    if (!th->state_dir) {
+        ks_errstr(errstr, errstr_size, "out of memory");
+        ks_thread_destroy(th);
+        return NULL;
+    }
+    th->factory = (ks_client_factory_t){driver_client, drv};
+    th->rl = drv->rl;
+    th->rl_opaque = drv->rl_opaque;
+    th->has_rl = drv->has_rl;
+    return th;
+}
+
+/* Each driver gets its own state directory, removed at destroy. */
+static int make_state_dir(kstream_test_driver_t *drv,
+                          const kstream_conf_t *conf, char *errstr,
+                          size_t errstr_size)
+{
+    const char *sd = ks_conf_str(conf, "state.dir");
+    char tmpl[1024];
+    snprintf(tmpl, sizeof(tmpl), "%s", sd ? sd : "/tmp/kstream");
+    if (ks_mkdirs(tmpl) != 0) {
+        ks_errstr(errstr, errstr_size, "cannot create state.dir '%s'", tmpl);
+        return -1;
+    }
+    snprintf(tmpl, sizeof(tmpl), "%s/%s-XXXXXX", sd ? sd : "/tmp/kstream",
+             drv->app_id);
+    if (!mkdtemp(tmpl) || !(drv->state_dir = ks_strdup(tmpl))) {
+        ks_errstr(errstr, errstr_size,
+                  "cannot create a state directory in '%s'",
+                  sd ? sd : "/tmp/kstream");
+        return -1;
+    }
+    return 0;
 }
 
 kstream_test_driver_t *kstream_test_driver_new(kstream_topology_t *topology,
@@ -69,39 +132,9 @@ kstream_test_driver_t *kstream_test_driver_new(kstream_topology_t *topology,
     if (!drv->app_id || !drv->sim || !drv->cursors)
         goto oom;
     drv->topo = topology;
-    drv->th = ks_thread_new(topology, c, drv->app_id, driver_now, drv, errstr,
-                            errstr_size);
-    if (!drv->th) {
+    if (make_state_dir(drv, c, errstr, errstr_size) != 0 ||
+        !(drv->th = make_thread(drv, c, errstr, errstr_size))) {
         drv->topo = NULL; /* still the caller's */
-        kstream_conf_destroy(own);
-        kstream_test_driver_destroy(drv);
-        return NULL;
-    }
-    /* Each driver gets its own state directory, removed at destroy. */
-    const char *sd = ks_conf_str(c, "state.dir");
-    char tmpl[1024];
-    snprintf(tmpl, sizeof(tmpl), "%s", sd ? sd : "/tmp/kstream");
-    if (ks_mkdirs(tmpl) != 0) {
-        ks_errstr(errstr, errstr_size, "cannot create state.dir '%s'", tmpl);
-        drv->topo = NULL;
-        kstream_conf_destroy(own);
-        kstream_test_driver_destroy(drv);
-        return NULL;
-    }
-    snprintf(tmpl, sizeof(tmpl), "%s/%s-XXXXXX", sd ? sd : "/tmp/kstream",
-             drv->app_id);
-    if (!mkdtemp(tmpl) || !(drv->state_dir = ks_strdup(tmpl))) {
-        ks_errstr(errstr, errstr_size, "cannot create a state directory in "
-                                       "'%s'", sd ? sd : "/tmp/kstream");
-        drv->topo = NULL;
-        kstream_conf_destroy(own);
-        kstream_test_driver_destroy(drv);
-        return NULL;
-    }
-    free(drv->th->state_dir);
-    drv->th->state_dir = ks_strdup(drv->state_dir);
-    if (!drv->th->state_dir) {
-        drv->topo = NULL;
         kstream_conf_destroy(own);
         kstream_test_driver_destroy(drv);
         return NULL;
@@ -173,6 +206,33 @@ static kstream_err_t run_until_idle(kstream_test_driver_t *drv)
     }
 }
 
+/* Open (and bootstrap) the thread's global tables, then join the group. */
+static kstream_err_t start_thread(kstream_test_driver_t *drv)
+{
+    ks_thread_t *th = drv->th;
+    char errstr[512] = "";
+    ks_client_t *gclient = driver_client(drv, KS_CLIENT_GLOBAL, NULL, errstr,
+                                         sizeof(errstr));
+    if (!gclient)
+        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
+    kstream_err_t err = ks_thread_open_globals(th, gclient, drv->last_error,
+                                               sizeof(drv->last_error));
+    if (err) {
+        drv->failed = err;
+        return err;
+    }
+    ks_client_events_t ev = ks_thread_events(th);
+    ks_client_t *client = driver_client(drv, KS_CLIENT_MAIN, &ev, errstr,
+                                        sizeof(errstr));
+    if (!client)
+        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
+    err = ks_thread_attach(th, client);
+    if (err)
+        return set_error(drv, err, "subscribe failed: %s",
+                         kstream_err2str(err));
+    return KSTREAM_OK;
+}
+
 static kstream_err_t start(kstream_test_driver_t *drv)
 {
     if (drv->failed)
@@ -226,25 +286,63 @@ static kstream_err_t start(kstream_test_driver_t *drv)
         drv->failed = err;
         return err;
     }
-    ks_client_t *gclient = ks_sim_client_new(drv->sim, NULL, NULL);
-    if (!gclient)
-        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "out of memory");
-    err = ks_thread_open_globals(drv->th, gclient, drv->last_error,
-                                 sizeof(drv->last_error));
+    drv->started = true;
+    err = start_thread(drv);
     if (err) {
         drv->failed = err;
         return err;
     }
-    ks_client_events_t ev = ks_thread_events(drv->th);
-    ks_client_t *client = ks_sim_client_new(drv->sim, drv->app_id, &ev);
-    if (!client)
-        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "out of memory");
-    err = ks_thread_attach(drv->th, client);
-    if (err)
-        return set_error(drv, err, "subscribe failed: %s",
-                         kstream_err2str(err));
-    drv->started = true;
     return run_until_idle(drv);
+}
+
+kstream_err_t kstream_test_driver_restart(kstream_test_driver_t *drv,
+                                          bool wipe_state)
+{
+    if (!drv)
+        return KSTREAM_ERR_INVALID_ARG;
+    kstream_err_t err = drv->started ? KSTREAM_OK : start(drv);
+    if (err && !drv->started)
+        return err;
+    /* Close the instance as kstream_close() would (commit, checkpoints,
+     * close the tasks, leave the group); a failed one is closed without
+     * committing, as after a crash. */
+    ks_thread_destroy(drv->th);
+    drv->th = NULL;
+    drv->failed = KSTREAM_OK;
+    if (wipe_state && (ks_rmtree(drv->state_dir) != 0 ||
+                       ks_mkdirs(drv->state_dir) != 0))
+        return set_error(drv, KSTREAM_ERR_IO,
+                         "cannot wipe the state directory '%s'",
+                         drv->state_dir);
+    char errstr[512] = "";
+    drv->th = make_thread(drv, drv->conf, errstr, sizeof(errstr));
+    if (!drv->th) {
+        drv->failed = KSTREAM_ERR_NO_MEMORY;
+        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "restart: %s", errstr);
+    }
+    err = start_thread(drv);
+    if (err) {
+        drv->failed = err;
+        return err;
+    }
+    return run_until_idle(drv);
+}
+
+kstream_err_t kstream_test_driver_set_restore_listener(
+        kstream_test_driver_t *drv, const kstream_restore_listener_t *listener,
+        void *opaque)
+{
+    if (!drv || !listener)
+        return KSTREAM_ERR_INVALID_ARG;
+    drv->rl = *listener;
+    drv->rl_opaque = opaque;
+    drv->has_rl = true;
+    if (drv->th) {
+        drv->th->rl = drv->rl;
+        drv->th->rl_opaque = opaque;
+        drv->th->has_rl = true;
+    }
+    return KSTREAM_OK;
 }
 
 kstream_err_t kstream_test_driver_create_topic(kstream_test_driver_t *drv,
@@ -407,7 +505,7 @@ kstream_err_t kstream_test_driver_commit(kstream_test_driver_t *drv)
 kstream_err_t kstream_test_driver_metric(const kstream_test_driver_t *drv,
                                          const char *name, int64_t *value)
 {
-    if (!drv || !name || !value)
+    if (!drv || !name || !value || !drv->th)
         return KSTREAM_ERR_INVALID_ARG;
     const ks_thread_t *th = drv->th;
     const ks_metrics_t *m = &th->m;
@@ -435,6 +533,7 @@ kstream_err_t kstream_test_driver_metric(const kstream_test_driver_t *drv,
             {"production-errors", m->errors[KS_ERRK_PRODUCTION]},
             {"punctuations", punct},
             {"commits", m->commits},
+            {"records-restored", m->restored},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         if (strcmp(rows[i].name, name) == 0) {

@@ -44,6 +44,13 @@ typedef struct sim_tps {
     size_t n, cap;
 } sim_tps_t;
 
+/* Offsets this client produced to one topic, by partition (-1: none). */
+typedef struct sim_written {
+    char *topic;
+    int64_t *offs;
+    int32_t n;
+} sim_written_t;
+
 typedef struct sim_client {
     ks_client_t base;
     ks_sim_t *sim;
@@ -59,6 +66,8 @@ typedef struct sim_client {
     size_t cursor;  /* where the next poll starts in owned */
     ks_tp_t *evtps; /* scratch for events */
     size_t evcap;
+    ks_map_t *written;   /* topic -> sim_written_t: highest offset produced */
+    sim_written_t *wlast; /* the last one used (runs of one topic) */
 } sim_client_t;
 
 static int sim_tps_push(sim_tps_t *a, ks_sim_topic_t *topic,
@@ -410,11 +419,106 @@ static kstream_err_t sim_partition_count(ks_client_t *base,
     return KSTREAM_OK;
 }
 
+/* The written offsets of topic, made on first use (NULL: out of memory). */
+static sim_written_t *sim_written_of(sim_client_t *c, const char *topic) {
+    if (c->wlast && strcmp(c->wlast->topic, topic) == 0)
+        return c->wlast;
+    if (!c->written && !(c->written = ks_map_new()))
+        return NULL;
+    sim_written_t *w = ks_map_get(c->written, topic);
+    if (!w) {
+        w = calloc(1, sizeof(*w));
+        if (!w || !(w->topic = ks_strdup(topic)) ||
+            ks_map_put(c->written, topic, w)) {
+            if (w)
+                free(w->topic);
+            free(w);
+            return NULL;
+        }
+    }
+    c->wlast = w;
+    return w;
+}
+
+static int sim_note_written(sim_client_t *c, const char *topic,
+                            int32_t partition, int64_t offset) {
+    sim_written_t *w = sim_written_of(c, topic);
+    if (!w)
+        return -1;
+    if (partition >= w->n) {
+        int64_t *v = realloc(w->offs, (size_t)(partition + 1) * sizeof(*v));
+        if (!v)
+            return -1;
+        for (int32_t p = w->n; p <= partition; p++)
+            v[p] = -1;
+        w->offs = v;
+        w->n = partition + 1;
+    }
+    w->offs[partition] = offset;
+    return 0;
+}
+
 /* Synchronous: the record is in the log when this returns, so
- * delivery_failed never fires. */
+ * delivery_failed never fires, and it counts as acknowledged at once. */
 static kstream_err_t sim_produce(ks_client_t *base, const ks_out_t *out) {
     sim_client_t *c = (sim_client_t *)base;
-    return ks_sim_append(c->sim, out, NULL, NULL);
+    int32_t partition = -1;
+    int64_t offset = -1;
+    kstream_err_t err = ks_sim_append(c->sim, out, &partition, &offset);
+    if (!err && sim_note_written(c, out->topic, partition, offset) != 0)
+        err = KSTREAM_ERR_NO_MEMORY;
+    return err;
+}
+
+static kstream_err_t sim_check_tp(const sim_client_t *c, const ks_tp_t *tp) {
+    if (!tp || !tp->topic)
+        return KSTREAM_ERR_INVALID_ARG;
+    int32_t nparts = ks_sim_partitions(c->sim, tp->topic);
+    if (nparts < 0)
+        return KSTREAM_ERR_UNKNOWN_TOPIC;
+    if (tp->partition < 0 || tp->partition >= nparts)
+        return KSTREAM_ERR_UNKNOWN_PARTITION;
+    return KSTREAM_OK;
+}
+
+static kstream_err_t sim_end_offset(ks_client_t *base, const ks_tp_t *tp,
+                                    int64_t *offset) {
+    sim_client_t *c = (sim_client_t *)base;
+    kstream_err_t err = offset ? sim_check_tp(c, tp)
+                               : KSTREAM_ERR_INVALID_ARG;
+    if (!err)
+        *offset = ks_sim_end_offset(c->sim, tp->topic, tp->partition);
+    return err;
+}
+
+static kstream_err_t sim_written_offset(ks_client_t *base, const ks_tp_t *tp,
+                                        int64_t *offset) {
+    sim_client_t *c = (sim_client_t *)base;
+    kstream_err_t err = offset ? sim_check_tp(c, tp)
+                               : KSTREAM_ERR_INVALID_ARG;
+    if (err)
+        return err;
+    const sim_written_t *w = c->written ? ks_map_get(c->written, tp->topic)
+                                        : NULL;
+    *offset = w && tp->partition < w->n ? w->offs[tp->partition] : -1;
+    return KSTREAM_OK;
+}
+
+/* The sim knows every end offset at once, so the lag of an owned
+ * partition is always known. */
+static kstream_err_t sim_lag(ks_client_t *base, const ks_tp_t *tp,
+                             int64_t *lag) {
+    if (!tp || !lag)
+        return KSTREAM_ERR_INVALID_ARG;
+    *lag = -1;
+    kstream_err_t err;
+    sim_tp_t *own = sim_owned((sim_client_t *)base, tp->topic, tp->partition,
+                              &err);
+    if (own) {
+        int64_t end = ks_sim_topic_end(own->topic, own->partition);
+        *lag = end > own->position ? end - own->position : 0;
+    }
+    return err;
 }
 
 static kstream_err_t sim_flush(ks_client_t *base, int timeout_ms) {
@@ -454,6 +558,18 @@ static void sim_destroy(ks_client_t *base) {
     free(c->owned.v);
     free(c->target.v);
     free(c->evtps);
+    if (c->written) {
+        size_t it = 0;
+        const char *k;
+        void *v;
+        while (ks_map_next(c->written, &it, &k, &v)) {
+            sim_written_t *w = v;
+            free(w->topic);
+            free(w->offs);
+            free(w);
+        }
+        ks_map_destroy(c->written);
+    }
     free(c);
 }
 
@@ -467,6 +583,9 @@ static const ks_client_ops_t sim_ops = {
         .resume = sim_resume,
         .seek = sim_seek,
         .committed = sim_committed,
+        .end_offset = sim_end_offset,
+        .written_offset = sim_written_offset,
+        .lag = sim_lag,
         .partition_count = sim_partition_count,
         .produce = sim_produce,
         .flush = sim_flush,
