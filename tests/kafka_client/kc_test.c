@@ -74,6 +74,11 @@ kstream_conf_t *kc_conf_new(const kc_mock_t *m, const char *app_id) {
     kc_conf_set(conf, "consumer.heartbeat.interval.ms", "300");
     kc_conf_set(conf, "consumer.fetch.wait.max.ms", "10");
     kc_conf_set(conf, "log.level", "4");
+    /* KC_TEST_DEBUG=cgrp,fetch,...: librdkafka's debug contexts, logged. */
+    if (getenv("KC_TEST_DEBUG")) {
+        kc_conf_set(conf, "consumer.debug", getenv("KC_TEST_DEBUG"));
+        kc_conf_set(conf, "log.level", "7");
+    }
     return conf;
 }
 
