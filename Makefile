@@ -82,7 +82,7 @@ docs: $(GEN_CONF_DOC)
 	mv docs/configuration.md.tmp docs/configuration.md
 
 # ---- tests: one Criterion binary per folder of tests/ ------------------
-TEST_DIRS  := $(filter-out tests/install tests/data tests/valgrind,$(patsubst %/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
+TEST_DIRS  := $(filter-out tests/install tests/data tests/valgrind tests/apps,$(patsubst %/,%,$(sort $(dir $(wildcard tests/*/*.c)))))
 TEST_BINS  := $(patsubst tests/%,$(B)/tests/%,$(TEST_DIRS))
 TEST_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null)
 
@@ -96,12 +96,19 @@ $(foreach d,$(patsubst tests/%,%,$(TEST_DIRS)),$(eval $(call TEST_RULE,$(d))))
 # tests/devcluster runs the tool.
 $(B)/tests/devcluster: $(B)/tools/kstream-dev-cluster
 
+# Programs the integration tests start as separate processes (an app to
+# SIGKILL, extra instances): tests/apps/NAME.c -> $(B)/tests/apps/NAME.
+TEST_APPS := $(patsubst tests/apps/%.c,$(B)/tests/apps/%,$(wildcard tests/apps/*.c))
+$(B)/tests/apps/%: tests/apps/%.c $(STLIB)
+	@mkdir -p $(B)/tests/apps
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(PKG_LIBS)
+
 # After the Criterion binaries, `make test` runs these checks, in order
 # (each is also a target of its own). Add new checks to TEST_CHECKS.
 TEST_CHECKS := test-docs test-exports test-install test-samples \
                $(if $(filter 1,$(SANITIZE)),,test-valgrind)
 
-test: test-deps $(TEST_BINS)
+test: test-deps $(TEST_BINS) $(TEST_APPS)
 	@scripts/run-tests.sh $(B) $(TEST_BINS)
 	@$(MAKE) --no-print-directory -j1 $(TEST_CHECKS)
 
@@ -174,7 +181,7 @@ bench bench-quick:
 else
 BENCH_SRCS   := $(sort $(wildcard bench/*.c))
 BENCH_BINS   := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
-BENCH_COMMON := bench/common/bench.c bench/common/count.c
+BENCH_COMMON := bench/common/bench.c bench/common/count.c bench/common/kafka.c
 BENCH_CFLAGS := $(filter-out $(OPT) $(SANFLAGS),$(ALL_CFLAGS)) -O2 -g
 BENCH_WRAP   := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 

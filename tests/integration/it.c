@@ -1,5 +1,4 @@
 /* it.c - integration test helpers (see it.h). */
-#define _GNU_SOURCE
 #include "it.h"
 
 #include <errno.h>
