@@ -1,0 +1,86 @@
+/* commit.c - the at-least-once commit of a stream thread (Kafka Streams'
+ * TaskManager.commit): flush the running tasks' caches and stores, flush
+ * the producer (sink and changelog records acknowledged), commit the
+ * consumed input offsets, then write the checkpoint files. Restoring tasks
+ * take no part: they processed nothing and their stores are incomplete. */
+#include <stdlib.h>
+
+#include "runtime/runtime.h"
+
+/* Flush the running tasks' caches and stores (caches forward what they
+ * write down, and log it to changelogs, before the producer is flushed). */
+static kstream_err_t flush_tasks(ks_thread_t *th)
+{
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        if (task->restoring)
+            continue;
+        kstream_err_t ferr = ks_task_flush_stores(task);
+        ks_arena_reset(task->env.arena);
+        if (ferr) {
+            ferr = ks_handle_record_error(
+                    th, KS_ERRK_PROCESSING, NULL, ferr,
+                    task->env.fail_node ? task->env.fail_node->name
+                                        : "store flush",
+                    task->env.fail_detail);
+            if (ferr)
+                return ferr;
+        }
+    }
+    return KSTREAM_OK;
+}
+
+/* Commit the consumed offsets of running tasks (restoring ones consumed
+ * nothing). */
+static kstream_err_t commit_offsets(ks_thread_t *th)
+{
+    size_t n = 0, k = 0;
+    for (size_t t = 0; t < th->tasks.len; t++)
+        n += ((ks_task_t *)th->tasks.items[t])->nqueues;
+    ks_tp_offset_t *offs = calloc(n ? n : 1, sizeof(*offs));
+    if (!offs)
+        return KSTREAM_ERR_NO_MEMORY;
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        for (size_t q = 0; !task->restoring && q < task->nqueues; q++) {
+            ks_rqueue_t *rq = task->queues[q];
+            if (rq->consumed > rq->committed)
+                offs[k++] = (ks_tp_offset_t){rq->topic, rq->partition,
+                                             rq->consumed};
+        }
+    }
+    kstream_err_t err = k ? th->client->ops->commit(th->client, offs, k)
+                          : KSTREAM_OK;
+    if (!err && k) {
+        for (size_t t = 0; t < th->tasks.len; t++) {
+            ks_task_t *task = th->tasks.items[t];
+            for (size_t q = 0; !task->restoring && q < task->nqueues; q++)
+                task->queues[q]->committed = task->queues[q]->consumed;
+        }
+    }
+    free(offs);
+    return err;
+}
+
+kstream_err_t ks_thread_commit(ks_thread_t *th)
+{
+    if (!th->client)
+        return KSTREAM_OK;
+    ks_thread_lock(th);
+    th->last_commit = th->now(th->now_opaque);
+    kstream_err_t err = flush_tasks(th);
+    if (!err)
+        err = th->client->ops->flush(th->client, 30000);
+    /* A delivery report during the flush may have failed the thread: then
+     * the offsets must not move past the lost record. */
+    if (!err && th->failed)
+        err = th->error_code;
+    if (!err)
+        err = commit_offsets(th);
+    if (!err) {
+        th->m.commits++;
+        ks_thread_checkpoint(th);
+    }
+    ks_thread_unlock(th);
+    return err;
+}
