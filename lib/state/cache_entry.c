@@ -1,0 +1,222 @@
+/* cache_entry.c - the record cache's entries: their memory (one malloc
+ * each, the last evicted one kept for reuse), the layer's hash index and
+ * the thread's LRU ring. See cache.c for the design. */
+#include "state/cache_int.h"
+
+static cache_entry_t **slot_link(cache_layer_t *L, cache_entry_t *e) {
+    cache_entry_t **pp = &L->slots[key_hash(e->key, e->klen) & L->mask];
+
+    while (*pp != e) {
+        assert(*pp != NULL);
+        pp = &(*pp)->hnext;
+    }
+    return pp;
+}
+
+/* Rehash into ncap slots (a power of two). -1: out of memory, unchanged. */
+static int slots_resize(cache_layer_t *L, size_t ncap) {
+    cache_entry_t **ns = calloc(ncap, sizeof(*ns));
+    size_t i;
+
+    if (!ns)
+        return -1;
+    for (i = 0; i <= L->mask; i++) {
+        cache_entry_t *e = L->slots[i], *next;
+        for (; e; e = next) {
+            size_t j = key_hash(e->key, e->klen) & (ncap - 1);
+            next = e->hnext;
+            e->hnext = ns[j];
+            ns[j] = e;
+        }
+    }
+    free(L->slots);
+    L->slots = ns;
+    L->mask = ncap - 1;
+    return 0;
+}
+
+/* ---- the LRU ring ----------------------------------------------------------
+ * Moving an entry to the front of the ring writes to its two neighbours,
+ * which are anywhere in memory: two cache misses on every get and put.
+ * So a use is only logged (cache->touched), and the logged moves are made
+ * together, their neighbours prefetched first, when the log is full and
+ * before anything reads the ring's order (eviction), or before a logged
+ * entry is freed or moved. Applied in the order of use, the moves leave
+ * the ring exactly as moving at each use would have: the LRU order is
+ * exact whenever it is looked at. A new entry is linked at the front and
+ * logged too, so that earlier logged uses do not pass it. */
+void ks_cache_lru_apply(ks_cache_t *c) {
+    unsigned i, n = c->ntouched;
+
+    for (i = 0; i < n; i++) {
+        cache_entry_t *e = c->touched[i];
+        PREFETCH_W(e->lru.prev);
+        PREFETCH_W(e->lru.next);
+    }
+    for (i = 0; i < n; i++) {
+        cache_entry_t *e = c->touched[i];
+        entry_set_flag(e, F_TOUCHED, false);
+        if (c->lru.next == &e->lru)
+            continue;
+        ring_unlink(&e->lru);
+        ring_insert_after(&c->lru, &e->lru);
+    }
+    c->ntouched = 0;
+}
+
+/* Memory for an entry of size bytes: the spare when it has that size. */
+static cache_entry_t *entry_alloc(ks_cache_t *c, size_t size) {
+    cache_entry_t *e = c->spare;
+
+    if (e && c->spare_size == size) {
+        c->spare = NULL;
+        return e;
+    }
+    return malloc(size);
+}
+
+/* Give back the memory of a removed entry: kept as the spare. */
+static void entry_release(ks_cache_t *c, cache_entry_t *e) {
+    if (entry_has(e, F_SLACK)) {
+        free(e); /* its size is unknown */
+        return;
+    }
+    free(c->spare);
+    c->spare = e;
+    c->spare_size = ENTRY_HDR + e->klen + e->vlen;
+}
+
+/* A new entry of L holding data[0..len) (the value, or for a delete the
+
+ * value the inner store had: see BELOW_*), in the hash index (h is the
+ * key's hash), the ordered index and the LRU ring as the most recently
+ * used, and charged; not dirty. */
+kstream_err_t ks_cache_entry_new(cache_layer_t *L, uint64_t h, const void *key,
+                               size_t klen, const void *data, size_t len,
+                               bool deleted, cache_entry_t **out) {
+    ks_cache_t *c = L->cache;
+    cache_entry_t *e;
+    size_t j;
+
+    if (klen > CACHE_MAX_LEN || len > CACHE_MAX_LEN ||
+        klen + len > (size_t)PTRDIFF_MAX - ENTRY_HDR)
+        return KSTREAM_ERR_TOO_LARGE;
+    if (L->count + 1 > L->mask + 1 && slots_resize(L, (L->mask + 1) * 2))
+        return KSTREAM_ERR_NO_MEMORY;
+    e = entry_alloc(c, ENTRY_HDR + klen + len);
+    if (!e)
+        return KSTREAM_ERR_NO_MEMORY;
+    e->klen = (uint32_t)klen;
+    e->vlen = (uint32_t)len;
+    e->meta = L->id << 8 | (deleted ? F_DELETED : 0);
+    e->ts = 0;
+    if (klen > 0)
+        memcpy(e->key, key, klen);
+    if (len > 0)
+        memcpy(entry_val(e), data, len);
+    if (L->order) {
+        kstream_err_t err = L->order->ops->put(L->order, key, klen, &e,
+                                               sizeof(e));
+        if (err != KSTREAM_OK) {
+            free(e);
+            return err;
+        }
+    }
+    j = h & L->mask;
+    e->hnext = L->slots[j];
+    L->slots[j] = e;
+    L->count++;
+    L->last = e;
+    ring_init(&e->dirty);
+    ring_insert_after(&c->lru, &e->lru);
+    entry_touch(c, e); /* after the uses still to be applied */
+    c->bytes += entry_size(L, e);
+    *out = e;
+    return KSTREAM_OK;
+}
+
+/* Reallocate e for a value of len bytes (its key and the first
+ * min(len, vlen) value bytes kept), moving every link to it along. NULL
+ * on out-of-memory (e unchanged). Not charged here. */
+cache_entry_t * ks_cache_entry_resize(cache_layer_t *L, cache_entry_t *e,
+                                   size_t len) {
+    cache_entry_t **link;
+    cache_entry_t *n;
+
+    if (entry_has(e, F_TOUCHED))
+        ks_cache_lru_apply(L->cache); /* the log holds e's address */
+    link = slot_link(L, e);
+    n = realloc(e, ENTRY_HDR + e->klen + len);
+    if (!n)
+        return NULL;
+    entry_set_flag(n, F_SLACK, false);
+    if (n == e)
+        return n;
+    *link = n; /* a slot, or another entry's hnext */
+    ring_moved(&n->lru);
+    if (entry_has(n, F_DIRTY))
+        ring_moved(&n->dirty);
+    else
+        ring_init(&n->dirty);
+    if (L->last == e)
+        L->last = n;
+    if (L->order) {
+        /* An existing key: kv_mem updates the value in place. */
+        kstream_err_t err = L->order->ops->put(L->order, n->key, n->klen,
+                                               &n, sizeof(n));
+        (void)err;
+        assert(err == KSTREAM_OK);
+    }
+    return n;
+}
+
+/* Replace the entry's data (data may be the entry's own value) and charge
+ * the difference. The entry may move: *ep is updated. */
+kstream_err_t ks_cache_entry_set(cache_layer_t *L, cache_entry_t **ep,
+                               const void *data, size_t len, bool deleted) {
+    cache_entry_t *e = *ep;
+    bool self = data == entry_val(e);
+    size_t before = entry_size(L, e);
+
+    if (len > CACHE_MAX_LEN ||
+        e->klen + len > (size_t)PTRDIFF_MAX - ENTRY_HDR)
+        return KSTREAM_ERR_TOO_LARGE;
+    if (len != e->vlen || entry_has(e, F_SLACK)) {
+        e = ks_cache_entry_resize(L, e, len);
+        if (!e)
+            return KSTREAM_ERR_NO_MEMORY;
+        *ep = e;
+    }
+    if (len > 0 && !self)
+        memcpy(entry_val(e), data, len);
+    e->vlen = (uint32_t)len;
+    entry_set_flag(e, F_DELETED, deleted);
+    L->cache->bytes = L->cache->bytes - before + entry_size(L, e);
+    return KSTREAM_OK;
+}
+
+
+/* Forget e: out of both rings, the bound and the indexes (unless the
+ * indexes are about to be freed). */
+void ks_cache_entry_remove(cache_layer_t *L, cache_entry_t *e,
+                         bool update_index) {
+    if (entry_has(e, F_TOUCHED))
+        ks_cache_lru_apply(L->cache); /* the log holds e's address */
+    if (update_index) {
+        *slot_link(L, e) = e->hnext;
+        if (L->order)
+            (void)L->order->ops->put(L->order, e->key, e->klen, NULL, 0);
+    }
+    L->count--;
+    if (L->last == e)
+        L->last = NULL;
+    entry_clean(e);
+    ring_unlink(&e->lru);
+    L->cache->bytes -= entry_size(L, e);
+    entry_release(L->cache, e);
+    /* Halve the table when the entries fall under a quarter of it (no
+     * harm if that fails). */
+    if (update_index && L->mask + 1 > CACHE_MIN_SLOTS &&
+        L->count < (L->mask + 1) / 4)
+        (void)slots_resize(L, (L->mask + 1) / 2);
+}
