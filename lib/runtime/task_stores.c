@@ -1,10 +1,10 @@
-/* task_stores.c - the state stores of tasks and the app's global stores
- * (Kafka Streams' ProcessorStateManager store registration and
- * GlobalStateManager). A store stack is bottom (RocksDB under
- * <state_dir>/<sub>_<partition>/<store>, or memory), segmented for window
- * and session stores, then the changelogging layer (unless disabled),
- * then the caching layer (when enabled and cache.max.bytes.buffering >
- * 0), under the public handle. */
+/* task_stores.c - the state stores of tasks (Kafka Streams'
+ * ProcessorStateManager store registration); global stores are in
+ * globals.c, restoring in restore.c. A store stack is bottom (RocksDB
+ * under <state_dir>/<sub>_<partition>/<store>, or memory), segmented for
+ * window and session stores, then the changelogging layer (unless
+ * disabled), then the caching layer (when enabled and
+ * cache.max.bytes.buffering > 0), under the public handle. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
