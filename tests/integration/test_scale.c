@@ -1,6 +1,12 @@
 /* Scale-out and faults: instances join and leave a running application
- * (tasks move, state follows through the changelog, final counts exact),
- * and the app rides out broker faults without losing records. */
+ * (tasks move, state follows through the changelog) and the app rides out
+ * broker faults, without losing a record: every key's count reaches its
+ * number of inputs. Counts may exceed it: at-least-once allows
+ * duplicates, and the dev cluster (librdkafka 2.0.2's mock) refuses the
+ * offset commit a member makes when its partitions are revoked
+ * (REBALANCE_IN_PROGRESS, where a real broker accepts it), so records
+ * processed since the last periodic commit are processed again by their
+ * new owner. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,8 +57,9 @@ Test(scale, instances_join_and_leave_during_a_run)
     kstream_t *c = instance(dc, t, dirs[2]);
     it_produce_keys(bs, "in", 400, 400, NKEYS);
     want_all(want, 20);
-    cr_assert(it_wait_counts(bs, "out", NKEYS, want, true, 40000));
+    cr_assert(it_wait_counts(bs, "out", NKEYS, want, false, 40000));
     cr_assert(it_wait_state(a, KSTREAM_STATE_RUNNING, 20000));
+    cr_assert(it_wait_state(b, KSTREAM_STATE_RUNNING, 20000));
     cr_assert(it_wait_state(c, KSTREAM_STATE_RUNNING, 20000));
 
     /* One leaves: its tasks and their state move to the others. */
@@ -60,7 +67,7 @@ Test(scale, instances_join_and_leave_during_a_run)
     kstream_destroy(b);
     it_produce_keys(bs, "in", 800, 400, NKEYS);
     want_all(want, 30);
-    cr_assert(it_wait_counts(bs, "out", NKEYS, want, true, 40000));
+    cr_assert(it_wait_counts(bs, "out", NKEYS, want, false, 40000));
 
     cr_assert_eq(kstream_close(a, 30000), KSTREAM_OK);
     cr_assert_eq(kstream_close(c, 30000), KSTREAM_OK);
