@@ -189,7 +189,7 @@ static kstream_err_t bootstrap(ks_thread_t *th, char *errstr,
     }
     free(ends);
     if (!err)
-        ks_log(&th->log, KS_LOG_INFO, "GLOBAL",
+        ks_log(&th->log, total ? KS_LOG_INFO : KS_LOG_DEBUG, "GLOBAL",
                "thread %d: global tables bootstrapped: %" PRIu64
                " records from %zu partitions in %" PRId64 " ms",
                th->idx, total, n, ks_clock_mono_ms() - t0);
