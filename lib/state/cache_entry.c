@@ -170,32 +170,6 @@ cache_entry_t * ks_cache_entry_resize(cache_layer_t *L, cache_entry_t *e,
     return n;
 }
 
-/* Replace the entry's data (data may be the entry's own value) and charge
- * the difference. The entry may move: *ep is updated. */
-kstream_err_t ks_cache_entry_set(cache_layer_t *L, cache_entry_t **ep,
-                               const void *data, size_t len, bool deleted) {
-    cache_entry_t *e = *ep;
-    bool self = data == entry_val(e);
-    size_t before = entry_size(L, e);
-
-    if (len > CACHE_MAX_LEN ||
-        e->klen + len > (size_t)PTRDIFF_MAX - ENTRY_HDR)
-        return KSTREAM_ERR_TOO_LARGE;
-    if (len != e->vlen || entry_has(e, F_SLACK)) {
-        e = ks_cache_entry_resize(L, e, len);
-        if (!e)
-            return KSTREAM_ERR_NO_MEMORY;
-        *ep = e;
-    }
-    if (len > 0 && !self)
-        memcpy(entry_val(e), data, len);
-    e->vlen = (uint32_t)len;
-    entry_set_flag(e, F_DELETED, deleted);
-    L->cache->bytes = L->cache->bytes - before + entry_size(L, e);
-    return KSTREAM_OK;
-}
-
-
 /* Forget e: out of both rings, the bound and the indexes (unless the
  * indexes are about to be freed). */
 void ks_cache_entry_remove(cache_layer_t *L, cache_entry_t *e,

@@ -289,10 +289,36 @@ kstream_err_t ks_cache_entry_new(cache_layer_t *L, uint64_t h, const void *key,
                                  bool deleted, cache_entry_t **out);
 cache_entry_t *ks_cache_entry_resize(cache_layer_t *L, cache_entry_t *e,
                                      size_t len);
-kstream_err_t ks_cache_entry_set(cache_layer_t *L, cache_entry_t **ep,
-                                 const void *data, size_t len, bool deleted);
 void ks_cache_entry_remove(cache_layer_t *L, cache_entry_t *e,
                            bool update_index);
+
+/* Replace the entry's data (data may be the entry's own value) and charge
+ * the difference. The entry may move: *ep is updated. Inline: a put of a
+ * cached key (every record of a hot key) comes here. */
+static inline kstream_err_t ks_cache_entry_set(cache_layer_t *L,
+                                              cache_entry_t **ep,
+                                              const void *data, size_t len,
+                                              bool deleted) {
+    cache_entry_t *e = *ep;
+    bool self = data == entry_val(e);
+    size_t before = entry_size(L, e);
+
+    if (len > CACHE_MAX_LEN ||
+        e->klen + len > (size_t)PTRDIFF_MAX - ENTRY_HDR)
+        return KSTREAM_ERR_TOO_LARGE;
+    if (len != e->vlen || entry_has(e, F_SLACK)) {
+        e = ks_cache_entry_resize(L, e, len);
+        if (!e)
+            return KSTREAM_ERR_NO_MEMORY;
+        *ep = e;
+    }
+    if (len > 0 && !self)
+        memcpy(entry_val(e), data, len);
+    e->vlen = (uint32_t)len;
+    entry_set_flag(e, F_DELETED, deleted);
+    L->cache->bytes = L->cache->bytes - before + entry_size(L, e);
+    return KSTREAM_OK;
+}
 
 /* ---- write-down (cache_flush.c) ------------------------------------------- */
 

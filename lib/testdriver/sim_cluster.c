@@ -400,7 +400,9 @@ kstream_err_t ks_sim_append(ks_sim_t *sim, const ks_out_t *rec,
     int32_t p = rec->partition;
     if (p == -1) {
         if (rec->key) {
-            p = ks_partition_for_key(rec->key, rec->key_len, t->nparts);
+            p = t->nparts == 1 ? 0 : ks_partition_for_key(rec->key,
+                                                          rec->key_len,
+                                                          t->nparts);
         } else {
             p = t->rr_next;
             t->rr_next = (t->rr_next + 1) % t->nparts;
