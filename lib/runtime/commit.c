@@ -62,6 +62,34 @@ static kstream_err_t commit_offsets(ks_thread_t *th)
     return err;
 }
 
+/* The producer flush or the offset commit failed: the offsets stay where
+ * they are, so the records since the last commit are processed again
+ * after a failure (at-least-once), and the next interval tries again. A
+ * commit refused during a rebalance, a leader moving or a broker down
+ * heals by itself; only failures that last longer than
+ * default.api.timeout.ms stop the thread. */
+static kstream_err_t commit_failed(ks_thread_t *th, kstream_err_t err,
+                                   const char *what)
+{
+    int64_t now = th->now(th->now_opaque);
+    if (th->commit_failing_since < 0)
+        th->commit_failing_since = now;
+    int64_t failing = now - th->commit_failing_since;
+    if (failing < th->api_timeout_ms) {
+        ks_log(&th->log, KS_LOG_WARNING, "COMMIT",
+               "%s failed (%s); offsets stay uncommitted, retrying at the "
+               "next commit",
+               what, kstream_err2str(err));
+        return KSTREAM_OK;
+    }
+    th->failed = true;
+    th->error_code = err;
+    snprintf(th->error, sizeof(th->error),
+             "%s has failed for %lld ms (default.api.timeout.ms): %s", what,
+             (long long)failing, kstream_err2str(err));
+    return err;
+}
+
 kstream_err_t ks_thread_commit(ks_thread_t *th)
 {
     if (!th->client)
@@ -69,15 +97,23 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
     ks_thread_lock(th);
     th->last_commit = th->now(th->now_opaque);
     kstream_err_t err = flush_tasks(th);
-    if (!err)
-        err = th->client->ops->flush(th->client, 30000);
+    if (err) {
+        ks_thread_unlock(th);
+        return err;
+    }
+    err = th->client->ops->flush(th->client, 30000);
     /* A delivery report during the flush may have failed the thread: then
      * the offsets must not move past the lost record. */
-    if (!err && th->failed)
-        err = th->error_code;
-    if (!err)
-        err = commit_offsets(th);
-    if (!err) {
+    if (th->failed) {
+        ks_thread_unlock(th);
+        return th->error_code;
+    }
+    if (err) {
+        err = commit_failed(th, err, "flushing the producer");
+    } else if ((err = commit_offsets(th)) != KSTREAM_OK) {
+        err = commit_failed(th, err, "committing offsets");
+    } else {
+        th->commit_failing_since = -1;
         th->m.commits++;
         ks_thread_checkpoint(th);
     }

@@ -130,7 +130,10 @@ typedef struct ks_thread {
     bool has_rl;
     bool assigned_once; /* a first assignment arrived (even empty) */
     ks_restorer_t restore;
-    int64_t api_timeout_ms; /* bootstrap of global tables */
+    int64_t api_timeout_ms; /* bootstrap of global tables; how long commits
+                               may keep failing before the thread fails */
+    int64_t commit_failing_since; /* now() of the first failed commit in a
+                                     row; -1: the last one succeeded */
     const kstream_topology_t *topo;
     char *app_id;
     ks_logger_t log;

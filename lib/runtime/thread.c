@@ -57,6 +57,7 @@ ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
         goto oom;
     }
     th->api_timeout_ms = api_timeout_of(conf);
+    th->commit_failing_since = -1;
     th->topo = topo;
     th->now = now;
     th->now_opaque = now_opaque;

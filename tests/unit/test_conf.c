@@ -27,6 +27,9 @@ typedef struct want_prop {
 static const want_prop_t want_props[] = {
         {"application.id", KS_PROP_STRING, NULL, NULL, NULL, NULL, "all"},
         {"bootstrap.servers", KS_PROP_STRING, NULL, NULL, NULL, NULL, "app"},
+        {"client.id", KS_PROP_STRING, NULL, NULL, NULL, NULL, "app"},
+        {"default.api.timeout.ms", KS_PROP_INT, "60000", "1", "2147483647",
+         NULL, "app"},
         {"num.stream.threads", KS_PROP_INT, "1", "1", "64", NULL, "app"},
         {"processing.guarantee", KS_PROP_ENUM, "at_least_once", NULL, NULL,
          "at_least_once|exactly_once_v2", "all"},
