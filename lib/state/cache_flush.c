@@ -134,20 +134,47 @@ uint64_t ks_cache_approximate_count(ks_store_t *s) {
     return n;
 }
 
+/* The first layer below the cache that takes prefetch hints, or NULL. */
+static ks_store_t *prefetcher(ks_store_t *in) {
+    for (; in; in = in->inner)
+        if (in->ops->prefetch)
+            return in;
+    return NULL;
+}
+
+/* The entry after r in the dirty ring of L, or NULL. */
+static inline cache_entry_t *dirty_after(cache_layer_t *L, ring_t *r) {
+    return r->next == &L->dirty ? NULL : ENTRY_OF(r->next, dirty);
+}
+
+/* Flush writes the dirty entries down in first-dirtied order, which is
+ * random in memory, as are the inner store's entries of their keys: each
+ * write-down would wait for several cache misses in turn. So the entries
+ * ahead are fetched meanwhile, in a pipeline: the entry 3 ahead; the inner
+ * store's slot for the key 2 ahead (its entry fetched by now); the inner
+ * store's entry for the key 1 ahead (its slot fetched by now). The ring
+ * is walked afresh each time: a listener's put may change it. */
 kstream_err_t ks_cache_flush(ks_store_t *s) {
     cache_layer_t *L = (cache_layer_t *)s;
     ks_cache_t *c = L->cache;
+    ks_store_t *pf = prefetcher(s->inner);
     kstream_err_t err = KSTREAM_OK;
 
     c->busy++;
     while (!ring_empty(&L->dirty)) {
         cache_entry_t *e = ENTRY_OF(L->dirty.next, dirty);
-        if (e->dirty.next != &L->dirty) {
-            /* The next one is anywhere in memory: fetch it meanwhile. */
-            const char *next = (const char *)ENTRY_OF(e->dirty.next, dirty);
-            PREFETCH_W(next);
-            PREFETCH_W(next + 64);
+        cache_entry_t *n1 = dirty_after(L, &e->dirty);
+        cache_entry_t *n2 = n1 ? dirty_after(L, &n1->dirty) : NULL;
+        cache_entry_t *n3 = n2 ? dirty_after(L, &n2->dirty) : NULL;
+        cache_entry_t *ahead = pf ? n3 : n1;
+        if (ahead) {
+            PREFETCH_W(ahead);
+            PREFETCH_W((const char *)ahead + 64);
         }
+        if (pf && n2)
+            pf->ops->prefetch(pf, n2->key, n2->klen, false);
+        if (pf && n1)
+            pf->ops->prefetch(pf, n1->key, n1->klen, true);
         err = entry_write_down(L, e);
         if (err != KSTREAM_OK)
             break;

@@ -56,6 +56,13 @@ typedef struct ks_store_ops {
     /* Optional: stream time moved to t (segmented stores drop expired
      * segments). Wrappers pass it down; NULL means "pass to inner". */
     void (*observe_time)(ks_store_t *s, int64_t t);
+    /* Optional: a hint that key will be written or read soon, so a layer
+     * whose lookups miss the CPU cache (kv_mem) can start fetching. Given
+     * twice per key, a while apart: first with deep false, then true (the
+     * first fetch made the next one reachable without waiting). No effect
+     * on contents. NULL: the layer has nothing to fetch (the cache's
+     * write-down looks further down). */
+    void (*prefetch)(ks_store_t *s, const void *key, size_t klen, bool deep);
 } ks_store_ops_t;
 
 struct ks_store {
