@@ -142,12 +142,14 @@ VALGRIND := valgrind -q --leak-check=full \
 $(B)/tests/valgrind-stateful: tests/valgrind/stateful.c $(STLIB)
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(PKG_LIBS)
-test-valgrind: $(B)/examples/quickstart $(B)/tests/valgrind-stateful
+test-valgrind: $(B)/examples/quickstart $(B)/tests/valgrind-stateful \
+               $(B)/tests/apps/count_app $(B)/tools/kstream-dev-cluster
 	@$(VALGRIND) $(B)/examples/quickstart --records 300 \
 	    >/dev/null 2>$(B)/valgrind.log || { cat $(B)/valgrind.log; exit 1; }
 	@$(VALGRIND) $(B)/tests/valgrind-stateful \
 	    >/dev/null 2>$(B)/valgrind.log || { cat $(B)/valgrind.log; exit 1; }
-	@echo "valgrind test: ok (stateless and stateful driver runs)"
+	@tests/valgrind/kafka_app.sh $(B) $(VALGRIND)
+	@echo "valgrind test: ok (stateless and stateful driver runs, a Kafka app)"
 
 # ---- examples and the demo ---------------------------------------------
 EXAMPLE_DIRS := $(patsubst examples/%/,%,$(sort $(dir $(wildcard examples/*/main.c))))
