@@ -318,9 +318,11 @@ kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
                                      const ks_msg_t *msg, kstream_err_t err,
                                      const char *node, const char *detail);
 
-/* Internal topics of a topology (repartition topics) with their partition
- * counts: explicit, or the largest count of the upstream source topics.
- * pcount gives an external topic's count (-1: unknown -> error). */
+/* Internal topics of a topology - repartition topics (partition count
+ * explicit, or the largest count of the upstream source topics) and the
+ * changelogs of logged stores (the count of their sub-topology's tasks) -
+ * with their cleanup policy and retention. pcount gives an external
+ * topic's count (-1: unknown -> error). */
 typedef struct ks_internal_topic {
     char *name; /* full name */
     int32_t partitions;
