@@ -55,7 +55,17 @@ static void task_json(ks_buf_t *b, ks_thread_t *th, ks_task_t *task)
         uint64_t n = task->restoring ? 0 : top->ops->approximate_count(top);
         ks_buf_appendf(b, "%s{\"name\":", s ? "," : "");
         json_str(b, slot->def->name);
-        ks_buf_appendf(b, ",\"approximate_count\":%" PRIu64 "}", n);
+        ks_buf_appendf(b, ",\"approximate_count\":%" PRIu64, n);
+        ks_store_log_t *log = ks_task_log_of(task, s);
+        if (log)
+            ks_buf_appendf(b,
+                           ",\"restoring\":%s,\"restore_start\":%" PRId64
+                           ",\"restore_end\":%" PRId64
+                           ",\"restore_position\":%" PRId64
+                           ",\"restored\":%" PRIu64,
+                           log->restoring ? "true" : "false", log->start,
+                           log->end, log->position, log->restored);
+        ks_buf_putc(b, '}');
     }
     ks_buf_appendf(b, "]}");
 }
@@ -80,10 +90,18 @@ static void thread_json(ks_buf_t *b, ks_app_thread_t *at, int64_t now)
                    ",\"records_produced\":%" PRIu64
                    ",\"records_dropped\":%" PRIu64
                    ",\"process_rate\":%.1f,\"commits\":%" PRIu64
-                   ",\"punctuations\":%" PRIu64 ",\"dlq_records\":%" PRIu64,
+                   ",\"commit_latency_ms_last\":%" PRId64
+                   ",\"commit_latency_ms_avg\":%.1f"
+                   ",\"commit_latency_ms_max\":%" PRId64
+                   ",\"punctuations\":%" PRIu64 ",\"dlq_records\":%" PRIu64
+                   ",\"records_restored\":%" PRIu64,
                    m->processed, m->produced, m->dropped,
                    secs > 0 ? (double)m->processed / (double)secs : 0.0,
-                   m->commits, m->punctuations, m->dlq);
+                   m->commits, m->commit_ms_last,
+                   m->commits ? (double)m->commit_ms_total /
+                                        (double)m->commits
+                              : 0.0,
+                   m->commit_ms_max, m->punctuations, m->dlq, m->restored);
     ks_buf_appendf(b,
                    ",\"deserialization_errors\":%" PRIu64
                    ",\"process_errors\":%" PRIu64

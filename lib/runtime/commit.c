@@ -96,6 +96,7 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
         return KSTREAM_OK;
     ks_thread_lock(th);
     th->last_commit = th->now(th->now_opaque);
+    int64_t t0 = ks_clock_mono_ms();
     kstream_err_t err = flush_tasks(th);
     if (err) {
         ks_thread_unlock(th);
@@ -115,6 +116,11 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
     } else {
         th->commit_failing_since = -1;
         th->m.commits++;
+        int64_t ms = ks_clock_mono_ms() - t0;
+        th->m.commit_ms_last = ms;
+        th->m.commit_ms_total += ms;
+        if (ms > th->m.commit_ms_max)
+            th->m.commit_ms_max = ms;
         ks_thread_checkpoint(th);
     }
     ks_thread_unlock(th);

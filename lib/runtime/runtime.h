@@ -95,6 +95,9 @@ typedef enum ks_err_kind {
 typedef struct ks_metrics {
     uint64_t processed, produced, dropped, punctuations, commits, dlq;
     uint64_t restored; /* changelog records applied by restores */
+    /* Wall time of successful commits (ms): the last one, the sum (with
+     * `commits`, the average) and the largest. */
+    int64_t commit_ms_last, commit_ms_total, commit_ms_max;
     uint64_t errors[KS_ERRK__COUNT];
 } ks_metrics_t;
 

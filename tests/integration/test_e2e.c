@@ -173,6 +173,9 @@ Test(e2e, count_on_four_partitions_with_queries_and_stats)
     cr_assert(strstr(json, "\"records_processed\":1000") != NULL, "%s", json);
     cr_assert(strstr(json, "\"application_id\":\"e2e-count\"") != NULL);
     cr_assert(strstr(json, "\"approximate_count\"") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"commit_latency_ms_avg\"") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"restore_end\"") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"lag\":0") != NULL, "%s", json);
     kstream_free(json);
     cr_assert_eq(kstream_close(app, 30000), KSTREAM_OK);
     kstream_destroy(app);
