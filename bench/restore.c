@@ -64,7 +64,7 @@ static uint64_t get_be64(const unsigned char *p)
     return v;
 }
 
-/* ---- the ceiling ------------------------------------------------------------ */
+/* ---- the ceiling --------------------------------------------------------- */
 static double raw_read(const char *topic, double *secs, double *cores)
 {
     char err[512];
@@ -113,7 +113,7 @@ static double raw_read(const char *topic, double *secs, double *cores)
     return (double)n / *secs;
 }
 
-/* ---- the app --------------------------------------------------------------- */
+/* ---- the app ------------------------------------------------------------- */
 typedef struct listen_s {
     uint64_t first_start; /* ns */
     uint64_t last_end;

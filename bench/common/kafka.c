@@ -1,21 +1,21 @@
 /* kafka.c - see kafka.h. Helpers of the Kafka-runtime benchmarks.
  *
  * Settings. DEV-CLUSTER.md's fast settings: TCP_NODELAY, fetch.wait.max.ms
- * 10 (the mock does not wake a parked fetch), a large queued.min.messages
- * (2.0.2 stops fetching a partition for ~1 s when its local queue holds
- * that many), linger.ms 5, and 3 s sessions with 300 ms heartbeats for
- * quick group joins. The same table goes to the raw clients and, as
- * "consumer."/"producer." pass-through keys, to the app's clients; rows
- * marked raw-only repeat what the app sets by itself (kafka_conf.c), so
- * that the raw clients behave as the app's do.
+ * 10 (the mock does not wake a parked fetch), consumer queue limits above
+ * a run's input, linger.ms 5, a 10 ms metadata refresh (see the table for
+ * the two librdkafka 2.0.2 stalls these avoid), and 3 s sessions with
+ * 300 ms heartbeats for quick group joins. The same table goes to the raw
+ * clients and, as "consumer."/"producer." pass-through keys, to the app's
+ * clients; rows marked raw-only repeat what the app sets by itself
+ * (kafka_conf.c), so that the raw clients behave as the app's do.
  *
  * The reader. The end of a run is when the last output record can be read
  * back from the cluster: a consumer of its own (assign from the beginning,
- * no group) reads the output topic while the pipe runs and notes the time
- * at which it has read every expected record (KB_READ_RECORDS) or, for a
- * count, at which the latest count of every key sums to the number of
- * input records (KB_READ_COUNTS). It runs alike for the raw pipe and the
- * app, in the same process, so both pay for it. */
+ * never committing) reads the output topic while the pipe runs and notes
+ * the time at which it has read every expected record (KB_READ_RECORDS)
+ * or, for a count, at which the latest count of every key sums to the
+ * number of input records (KB_READ_COUNTS). It runs alike for the raw pipe
+ * and the app, in the same process, so both pay for it. */
 #include "kafka.h"
 #include "bench.h"
 
@@ -312,7 +312,7 @@ double kb_load(const char *name, const char *bootstrap, const char *topic,
     return rate;
 }
 
-/* ---- the reader ----------------------------------------------------------- */
+/* ---- the reader ---------------------------------------------------------- */
 struct kb_reader_s {
     pthread_t tid;
     rd_kafka_t *rk;

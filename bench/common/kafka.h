@@ -19,9 +19,9 @@
  * One table of librdkafka properties (kafka.c), applied to the raw clients
  * of the ceilings and, through the "consumer." / "producer." pass-through
  * prefixes, to the app's clients: the ratio compares the same client
- * configuration. The table also repeats what the app sets on its own
- * (manual offset commits, earliest, range, murmur2_random, linger.ms 5,
- * queued.min.messages 100000) so that the raw clients match it. */
+ * configuration. The table also repeats, for the raw clients only, what
+ * the app sets on its own (manual offset commits, earliest, range,
+ * murmur2_random) so that they match it. */
 typedef enum kb_role_e { KB_CONSUMER, KB_PRODUCER } kb_role_t;
 
 /* A rd_kafka_conf_t for a raw client of \p role on \p bootstrap, with the
@@ -32,9 +32,10 @@ rd_kafka_conf_t *kb_rdconf(const char *bootstrap, kb_role_t role,
 void kb_print_settings(const char *name);
 
 /* An app conf for the dev cluster: application.id, bootstrap.servers,
- * state.dir, commit.interval.ms (100: the ceiling's commit interval),
- * log.level 3, faster group joins, and the table as consumer./producer.
- * keys when \p fast (the memory bench runs the library's own defaults). */
+ * state.dir, commit.interval.ms (KB_COMMIT_MS: the ceiling's), log.level
+ * 3, the group session settings, and, when \p fast, the rest of the table
+ * as consumer./producer. keys (the memory bench runs the library's own
+ * client defaults). */
 kstream_conf_t *kb_app_conf(const char *bootstrap, const char *app_id,
                             const char *state_dir, bool fast);
 void kb_conf_set(kstream_conf_t *conf, const char *key, const char *value);
