@@ -163,15 +163,17 @@ kstream_err_t ks_cache_flush(ks_store_t *s) {
     c->busy++;
     while (!ring_empty(&L->dirty)) {
         cache_entry_t *e = ENTRY_OF(L->dirty.next, dirty);
+        /* Without a prefetcher below, n1 is fetched but not read (its
+         * successor would wait for it). */
         cache_entry_t *n1 = dirty_after(L, &e->dirty);
-        cache_entry_t *n2 = n1 ? dirty_after(L, &n1->dirty) : NULL;
+        cache_entry_t *n2 = pf && n1 ? dirty_after(L, &n1->dirty) : NULL;
         cache_entry_t *n3 = n2 ? dirty_after(L, &n2->dirty) : NULL;
         cache_entry_t *ahead = pf ? n3 : n1;
         if (ahead) {
             PREFETCH_W(ahead);
             PREFETCH_W((const char *)ahead + 64);
         }
-        if (pf && n2)
+        if (n2)
             pf->ops->prefetch(pf, n2->key, n2->klen, false);
         if (pf && n1)
             pf->ops->prefetch(pf, n1->key, n1->klen, true);
