@@ -333,6 +333,7 @@ kstream_err_t kstream_start(kstream_t *app, char *errstr, size_t errstr_size)
         if (!at->th)
             return start_fail(app, KSTREAM_ERR_CONF, errstr);
         at->th->idx = i;
+        at->th->locking = true;
         at->th->factory = (ks_client_factory_t){make_client, at};
         if (app->has_rl) {
             at->th->rl = app->rl;

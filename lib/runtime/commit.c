@@ -97,7 +97,12 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
     ks_thread_lock(th);
     th->last_commit = th->now(th->now_opaque);
     int64_t t0 = ks_clock_mono_ms();
+    bool checkpoint = th->commit_final ||
+                      th->m.processed - th->processed_at_checkpoint >=
+                              th->checkpoint_records;
+    ks_rocksdb_env_set_durable(th->rocks, checkpoint);
     kstream_err_t err = flush_tasks(th);
+    ks_rocksdb_env_set_durable(th->rocks, true);
     if (err) {
         ks_thread_unlock(th);
         return err;
@@ -116,12 +121,15 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
     } else {
         th->commit_failing_since = -1;
         th->m.commits++;
+        if (checkpoint) {
+            ks_thread_checkpoint(th);
+            th->processed_at_checkpoint = th->m.processed;
+        }
         int64_t ms = ks_clock_mono_ms() - t0;
         th->m.commit_ms_last = ms;
         th->m.commit_ms_total += ms;
         if (ms > th->m.commit_ms_max)
             th->m.commit_ms_max = ms;
-        ks_thread_checkpoint(th);
     }
     ks_thread_unlock(th);
     return err;

@@ -137,6 +137,17 @@ typedef struct ks_thread {
                                may keep failing before the thread fails */
     int64_t commit_failing_since; /* now() of the first failed commit in a
                                      row; -1: the last one succeeded */
+    /* Checkpoints (and the RocksDB memtable flushes they need) are written
+     * by the commit after checkpoint_records processed records since the
+     * last one, and always by a final commit (revocation, close). 0:
+     * every commit (the test driver, deterministic). */
+    uint64_t checkpoint_records;
+    uint64_t processed_at_checkpoint;
+    bool commit_final;
+    /* Whether ks_thread_lock() locks: set by the app before the thread
+     * starts (other threads query its stores); the test driver runs one
+     * thread and skips the cost. */
+    bool locking;
     const kstream_topology_t *topo;
     char *app_id;
     ks_logger_t log;
@@ -202,7 +213,8 @@ kstream_err_t ks_thread_commit(ks_thread_t *th);
 /* Commit, write checkpoints, close every task, leave the group (destroy
  * the clients). NULL is a no-op. */
 void ks_thread_destroy(ks_thread_t *th);
-/* Take / give back the thread's recursive mutex (see ks_thread_t). */
+/* Take / give back the thread's recursive mutex (see ks_thread_t); no-ops
+ * unless th->locking. */
 void ks_thread_lock(ks_thread_t *th);
 void ks_thread_unlock(ks_thread_t *th);
 /* Whether any task of the thread is restoring its stores. */

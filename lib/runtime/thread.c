@@ -58,6 +58,7 @@ ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
     }
     th->api_timeout_ms = api_timeout_of(conf);
     th->commit_failing_since = -1;
+    th->checkpoint_records = 10000;
     th->topo = topo;
     th->now = now;
     th->now_opaque = now_opaque;
@@ -268,7 +269,9 @@ static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n)
 {
     ks_thread_t *th = owner;
     ks_thread_lock(th);
+    th->commit_final = true;
     ks_thread_commit(th);
+    th->commit_final = false;
     for (size_t i = 0; i < n; i++) {
         for (size_t t = 0; t < th->tasks.len; t++) {
             ks_task_t *task = th->tasks.items[t];
@@ -497,12 +500,14 @@ kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th)
 
 void ks_thread_lock(ks_thread_t *th)
 {
-    pthread_mutex_lock(&th->mu);
+    if (th->locking)
+        pthread_mutex_lock(&th->mu);
 }
 
 void ks_thread_unlock(ks_thread_t *th)
 {
-    pthread_mutex_unlock(&th->mu);
+    if (th->locking)
+        pthread_mutex_unlock(&th->mu);
 }
 
 bool ks_thread_restoring(const ks_thread_t *th)
@@ -519,6 +524,7 @@ void ks_thread_destroy(ks_thread_t *th)
         return;
     ks_thread_lock(th);
     /* Commit (which writes the checkpoints), then close. */
+    th->commit_final = true;
     if (th->client && !th->failed)
         ks_thread_commit(th);
     while (th->tasks.len)

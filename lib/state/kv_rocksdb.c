@@ -71,6 +71,7 @@ struct ks_rocksdb_env {
     kv_rdb_t *stores; /* open stores */
     size_t n_open;
     size_t share; /* write_buffer_size of every open store is <= share */
+    bool durable; /* flush() writes memtables (ks_rocksdb_env_set_durable) */
 };
 
 struct kv_rdb {
@@ -118,6 +119,7 @@ ks_rocksdb_env_t *ks_rocksdb_env_new(size_t memory_bytes, char *errstr,
         ks_errstr(errstr, errstr_size, "out of memory");
         return NULL;
     }
+    env->durable = true;
     env->wb_budget = memory_bytes / 4;
     env->cache_bytes = memory_bytes - env->wb_budget;
     if (pthread_mutex_init(&env->lock, NULL) != 0) {
@@ -234,11 +236,18 @@ static uint64_t rdb_approximate_count(ks_store_t *store) {
     return n;
 }
 
+void ks_rocksdb_env_set_durable(ks_rocksdb_env_t *env, bool on) {
+    if (env)
+        env->durable = on;
+}
+
 static kstream_err_t rdb_flush(ks_store_t *store) {
     kv_rdb_t *s = (kv_rdb_t *)store;
     char *err = NULL;
 
     release_pinned(s);
+    if (!s->env->durable)
+        return KSTREAM_OK;
     rocksdb_flush(s->db, s->fopts, &err);
     if (err)
         return rdb_fail(s, "flush", err);

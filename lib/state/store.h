@@ -89,6 +89,13 @@ typedef struct ks_rocksdb_env ks_rocksdb_env_t;
 ks_rocksdb_env_t *ks_rocksdb_env_new(size_t memory_bytes, char *errstr,
                                      size_t errstr_size);
 void ks_rocksdb_env_destroy(ks_rocksdb_env_t *env);
+/* Whether flush() of this environment's stores writes their memtables to
+ * disk (on by default). With the WAL off, that is what makes written data
+ * survive a crash: the runtime turns it on only for commits that write
+ * checkpoint files, so commits in between stay cheap (Kafka Streams
+ * checkpoints at-least-once state every 10000 records, not per commit).
+ * Closing a store always persists it. */
+void ks_rocksdb_env_set_durable(ks_rocksdb_env_t *env, bool on);
 /* Open (creating if needed) the store at dir; WAL off. */
 ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
                                char *errstr, size_t errstr_size);

@@ -57,6 +57,11 @@ int64_t ks_sim_committed(const ks_sim_t *sim, const char *group,
 ks_client_t *ks_sim_client_new(ks_sim_t *sim, const char *group,
                                const ks_client_events_t *events);
 
+/* Whether a poll of this client now would return nothing and change
+ * nothing: no rebalance due and every assigned partition read to its end
+ * (paused ones included). The test driver stops its loop on it. */
+bool ks_sim_client_idle(const ks_client_t *client);
+
 /* Number of malloc/realloc calls the record storage made (data chunks and
  * index arrays) since ks_sim_new(), for tests: it grows with the log's size
  * (chunks, doubling arrays), not with the number of appends. */

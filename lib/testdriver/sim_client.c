@@ -304,6 +304,25 @@ static kstream_err_t sim_assign(ks_client_t *base, const ks_tp_offset_t *tps,
     return KSTREAM_OK;
 }
 
+bool ks_sim_client_idle(const ks_client_t *base) {
+    const sim_client_t *c = (const sim_client_t *)base;
+    if (!c)
+        return false;
+    /* A rebalance may be due (a topic was created, a member came or went):
+     * only a poll finds out. */
+    if (c->member &&
+        (!c->target_ok || c->seen_topics != ks_sim_topics_epoch(c->sim) ||
+         c->seen_group != ks_sim_group_epoch(c->group) ||
+         !sim_same_tps(&c->owned, &c->target)))
+        return false;
+    for (size_t i = 0; i < c->owned.n; i++) {
+        const sim_tp_t *tp = &c->owned.v[i];
+        if (tp->position < ks_sim_topic_end(tp->topic, tp->partition))
+            return false;
+    }
+    return true;
+}
+
 static kstream_err_t sim_poll(ks_client_t *base, ks_msg_t *msgs, size_t max,
                               size_t *n, int timeout_ms) {
     sim_client_t *c = (sim_client_t *)base;

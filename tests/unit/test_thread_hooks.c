@@ -104,6 +104,7 @@ Test(thread_hooks, delivery_failure_with_dlq_dead_letters_the_record)
 Test(thread_hooks, lock_is_recursive_and_flags_follow_assignment)
 {
     start("fail");
+    th->locking = true; /* as the app sets it */
     ks_thread_lock(th);
     ks_thread_lock(th);
     ks_thread_unlock(th);
