@@ -530,6 +530,11 @@ void ks_thread_destroy(ks_thread_t *th)
     while (th->tasks.len)
         close_task(th, th->tasks.len - 1);
     ks_thread_unlock(th);
+    /* Leave the group while everything the revocation callback touches
+     * (a last, empty commit) is still there. */
+    if (th->client)
+        th->client->ops->destroy(th->client);
+    th->client = NULL;
     ks_vec_free(&th->tasks);
     ks_thread_close_globals(th);
     ks_thread_restore_close(th);
@@ -538,8 +543,6 @@ void ks_thread_destroy(ks_thread_t *th)
     if (th->rocks)
         ks_rocksdb_env_destroy(th->rocks);
     free(th->state_dir);
-    if (th->client)
-        th->client->ops->destroy(th->client);
     if (th->routes) {
         size_t it = 0;
         const char *k;
