@@ -102,7 +102,8 @@ const ks_prop_t ks_props[] = {
 
         KS_INT("cache.max.bytes.buffering", "10485760", 0, KS_2P40, "all",
                "Maximum number of bytes of memory used for record caches, "
-               "shared by all threads. Caches sit in front of state stores "
+               "shared by all threads (each stream thread gets an equal "
+               "part, as in Kafka Streams). Caches sit in front of state stores "
                "and combine consecutive updates to the same key, so "
                "downstream operators and changelog topics see fewer "
                "updates; cached updates are forwarded when the cache is "
@@ -112,9 +113,11 @@ const ks_prop_t ks_props[] = {
         KS_INT("rocksdb.memory.bytes", "67108864", 1048576, KS_2P40, "all",
                "Upper bound, in bytes, on the memory that RocksDB stores "
                "use for their block cache and write buffers together. The "
-               "budget is shared by every RocksDB store of the "
-               "application instance, so memory use does not grow with "
-               "the number of stores or tasks."),
+               "budget covers every RocksDB store of the application "
+               "instance, so memory use does not grow with the number of "
+               "stores or tasks: each stream thread gets an equal part, "
+               "shared by the stores of its tasks (at least 1 MiB per "
+               "thread)."),
 
         KS_INT("replication.factor", "-1", -1, 32767, "app",
                "The replication factor of the internal topics "

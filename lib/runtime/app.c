@@ -125,6 +125,14 @@ kstream_t *kstream_new(const kstream_topology_t *topology,
     }
     if (ks_kafka_conf_check(conf, errstr, errstr_size) != KSTREAM_OK)
         return NULL;
+    int64_t threads = ks_conf_int(conf, "num.stream.threads");
+    if (ks_conf_int(conf, "rocksdb.memory.bytes") / threads < (1 << 20)) {
+        ks_errstr(errstr, errstr_size,
+                  "rocksdb.memory.bytes is split over %lld stream threads: "
+                  "it must give each at least 1 MiB",
+                  (long long)threads);
+        return NULL;
+    }
     kstream_t *app = calloc(1, sizeof(*app));
     if (!app) {
         ks_errstr(errstr, errstr_size, "out of memory");
@@ -306,6 +314,28 @@ static kstream_err_t start_fail(kstream_t *app, kstream_err_t err,
     return err;
 }
 
+/* The configuration of each stream thread: the app's, with the record
+ * cache and RocksDB budgets split evenly (each thread's caches and stores
+ * are its own, so the app's totals stay within the configured bounds). */
+static kstream_conf_t *thread_conf(const kstream_t *app)
+{
+    kstream_conf_t *c = kstream_conf_dup(app->conf);
+    static const char *const split[] = {"cache.max.bytes.buffering",
+                                        "rocksdb.memory.bytes"};
+    for (size_t i = 0; c && i < sizeof(split) / sizeof(split[0]); i++) {
+        char v[32], err[256];
+        snprintf(v, sizeof(v), "%lld",
+                 (long long)(ks_conf_int(app->conf, split[i]) /
+                             app->nthreads));
+        if (kstream_conf_set(c, split[i], v, err, sizeof(err)) !=
+            KSTREAM_CONF_OK) {
+            kstream_conf_destroy(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
 kstream_err_t kstream_start(kstream_t *app, char *errstr, size_t errstr_size)
 {
     char tmp[512];
@@ -326,12 +356,19 @@ kstream_err_t kstream_start(kstream_t *app, char *errstr, size_t errstr_size)
                                                 errstr_size);
     if (err)
         return start_fail(app, err, errstr);
+    kstream_conf_t *tconf = thread_conf(app);
+    if (!tconf) {
+        ks_errstr(errstr, errstr_size, "out of memory");
+        return start_fail(app, KSTREAM_ERR_NO_MEMORY, errstr);
+    }
     for (int i = 0; i < app->nthreads; i++) {
         ks_app_thread_t *at = &app->threads[i];
-        at->th = ks_thread_new(app->topo, app->conf, app->app_id, wall_now,
+        at->th = ks_thread_new(app->topo, tconf, app->app_id, wall_now,
                                NULL, errstr, errstr_size);
-        if (!at->th)
+        if (!at->th) {
+            kstream_conf_destroy(tconf);
             return start_fail(app, KSTREAM_ERR_CONF, errstr);
+        }
         at->th->idx = i;
         at->th->locking = true;
         at->th->factory = (ks_client_factory_t){make_client, at};
@@ -341,6 +378,7 @@ kstream_err_t kstream_start(kstream_t *app, char *errstr, size_t errstr_size)
             at->th->has_rl = true;
         }
     }
+    kstream_conf_destroy(tconf);
     ks_app_set_state(app, KSTREAM_STATE_REBALANCING);
     for (int i = 0; i < app->nthreads; i++) {
         ks_app_thread_t *at = &app->threads[i];

@@ -67,6 +67,15 @@ Test(badconf, unknown_keys_are_refused_by_name)
     errstr[0] = '\0';
     cr_assert_null(kstream_new(t, conf, errstr, sizeof(errstr)));
     cr_assert(strstr(errstr, "no.such.property") != NULL, "%s", errstr);
+    /* The RocksDB budget is split over the threads: 1 MiB each at least. */
+    kstream_conf_destroy(conf);
+    conf = kstream_conf_new();
+    it_set(conf, "application.id", "x");
+    it_set(conf, "bootstrap.servers", "127.0.0.1:1");
+    it_set(conf, "rocksdb.memory.bytes", "16777216");
+    it_set(conf, "num.stream.threads", "32");
+    cr_assert_null(kstream_new(t, conf, errstr, sizeof(errstr)));
+    cr_assert(strstr(errstr, "rocksdb.memory.bytes") != NULL, "%s", errstr);
     kstream_conf_destroy(conf);
     kstream_topology_destroy(t);
 }

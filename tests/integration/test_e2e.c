@@ -134,6 +134,7 @@ Test(e2e, count_on_four_partitions_with_queries_and_stats)
                  KSTREAM_OK, "%s", errstr);
     kstream_conf_t *conf = it_conf(dc, "e2e-count", dir);
     it_set(conf, "statistics.interval.ms", "200");
+    it_set(conf, "num.stream.threads", "2"); /* 2 tasks each */
     kstream_t *app = kstream_new(t, conf, errstr, sizeof(errstr));
     cr_assert(app != NULL, "%s", errstr);
     cr_assert_eq(kstream_set_stats_cb(app, on_stats, NULL), KSTREAM_OK);
@@ -170,7 +171,13 @@ Test(e2e, count_on_four_partitions_with_queries_and_stats)
     cr_assert(atomic_load(&nstats) >= 2, "statistics callback not called");
     char *json = kstream_stats_json(app);
     cr_assert(json != NULL);
-    cr_assert(strstr(json, "\"records_processed\":1000") != NULL, "%s", json);
+    /* Two threads: their counts add up to the input. */
+    unsigned long long total = 0;
+    for (const char *p2 = json; (p2 = strstr(p2, "\"records_processed\":"));
+         p2++)
+        total += strtoull(p2 + strlen("\"records_processed\":"), NULL, 10);
+    cr_assert_eq(total, 1000, "%s", json);
+    cr_assert(strstr(json, "\"id\":1,") != NULL, "%s", json);
     cr_assert(strstr(json, "\"application_id\":\"e2e-count\"") != NULL);
     cr_assert(strstr(json, "\"approximate_count\"") != NULL, "%s", json);
     cr_assert(strstr(json, "\"commit_latency_ms_avg\"") != NULL, "%s", json);
