@@ -175,7 +175,7 @@ ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
         return NULL;
     }
     c = calloc(1, sizeof(*c));
-    if (!c || !(c->written = ks_map_new())) {
+    if (!c) {
         free(c);
         ks_errstr(errstr, errstr_size, "out of memory creating a client");
         return NULL;
@@ -233,7 +233,7 @@ static void ks_kafka_destroy(ks_client_t *base) {
                    rd_kafka_outq_len(c->producer), rd_kafka_err2str(err));
         rd_kafka_destroy(c->producer);
     }
-    ks_kafka_written_free(c);
+    ks_written_free(&c->written);
     free(c->evtps);
     free(c);
 }

@@ -17,6 +17,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "runtime/kafka.h"
+#include "runtime/written.h"
 #include "util/util.h"
 
 typedef struct ks_kafka_client ks_kafka_client_t;
@@ -28,13 +29,6 @@ typedef struct ks_kafka_opaque {
     ks_logger_t log; /* first: read by kafka_conf.c's log callback */
     ks_kafka_client_t *client;
 } ks_kafka_opaque_t;
-
-/* Acknowledged offsets of one topic, indexed by partition (-1: none). */
-typedef struct ks_kafka_written {
-    char *topic;
-    int64_t *offsets;
-    int32_t n;
-} ks_kafka_written_t;
 
 struct ks_kafka_client {
     ks_client_t base; /* first: client.h */
@@ -49,8 +43,7 @@ struct ks_kafka_client {
     char fatal_reason[256];
     ks_tp_t *evtps; /* scratch for assigned/revoked events */
     size_t evcap;
-    ks_map_t *written;               /* topic -> ks_kafka_written_t */
-    ks_kafka_written_t *written_last; /* last one hit, a lookup saved */
+    ks_written_t written; /* acknowledged offsets (delivery reports) */
 };
 
 /* kafka_client.c */
@@ -99,6 +92,5 @@ kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out);
 kstream_err_t ks_kafka_flush(ks_client_t *base, int timeout_ms);
 kstream_err_t ks_kafka_written_offset(ks_client_t *base, const ks_tp_t *tp,
                                       int64_t *offset);
-void ks_kafka_written_free(ks_kafka_client_t *c);
 
 #endif /* KS_KAFKA_CLIENT_INT_H */

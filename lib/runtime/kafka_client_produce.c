@@ -14,87 +14,23 @@
 
 /* ---- written offsets ---------------------------------------------------- */
 
-static void kc_written_entry_free(ks_kafka_written_t *w) {
-    free(w->topic);
-    free(w->offsets);
-    free(w);
-}
-
-void ks_kafka_written_free(ks_kafka_client_t *c) {
-    size_t it = 0;
-    void *val;
-
-    if (!c->written)
-        return;
-    while (ks_map_next(c->written, &it, NULL, &val))
-        kc_written_entry_free(val);
-    ks_map_destroy(c->written);
-    c->written = NULL;
-    c->written_last = NULL;
-}
-
-/* The entry of topic, made on first use; NULL on out-of-memory. Reports
- * come in runs of one topic, so the last entry is tried first. */
-static ks_kafka_written_t *kc_written_get(ks_kafka_client_t *c,
-                                          const char *topic) {
-    ks_kafka_written_t *w = c->written_last;
-
-    if (w && !strcmp(w->topic, topic))
-        return w;
-    w = ks_map_get(c->written, topic);
-    if (!w) {
-        w = calloc(1, sizeof(*w));
-        if (!w || !(w->topic = ks_strdup(topic)) ||
-            ks_map_put(c->written, topic, w)) {
-            if (w)
-                free(w->topic);
-            free(w);
-            return NULL;
-        }
-    }
-    c->written_last = w;
-    return w;
-}
-
 /* Note that offset of partition was acknowledged. */
 static void kc_written_note(ks_kafka_client_t *c, const char *topic,
                             int32_t partition, int64_t offset) {
-    ks_kafka_written_t *w;
-
-    if (partition < 0 || offset < 0) /* acks=0: no offset known */
-        return;
-    w = kc_written_get(c, topic);
-    if (w && partition >= w->n) {
-        int64_t *v = realloc(w->offsets, (size_t)(partition + 1) * sizeof(*v));
-        if (v) {
-            for (int32_t p = w->n; p <= partition; p++)
-                v[p] = -1;
-            w->offsets = v;
-            w->n = partition + 1;
-        }
-    }
-    if (!w || partition >= w->n) {
+    if (ks_written_note(&c->written, topic, partition, offset) != 0)
         /* A checkpoint then lags behind, which only costs restore time. */
         ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
                "out of memory noting the offset written to %s [%d]", topic,
                (int)partition);
-        return;
-    }
-    if (offset > w->offsets[partition])
-        w->offsets[partition] = offset;
 }
 
 kstream_err_t ks_kafka_written_offset(ks_client_t *base, const ks_tp_t *tp,
                                       int64_t *offset) {
     ks_kafka_client_t *c = (ks_kafka_client_t *)base;
-    const ks_kafka_written_t *w;
 
     if (!c || !tp || !tp->topic || !offset)
         return KSTREAM_ERR_INVALID_ARG;
-    w = ks_map_get(c->written, tp->topic);
-    *offset = w && tp->partition >= 0 && tp->partition < w->n
-                      ? w->offsets[tp->partition]
-                      : -1;
+    *offset = ks_written_get(&c->written, tp->topic, tp->partition);
     return KSTREAM_OK;
 }
 

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/written.h"
 #include "testdriver/sim.h"
 #include "util/util.h"
 
@@ -43,13 +44,6 @@ typedef struct sim_tps {
     sim_tp_t *v;
     size_t n, cap;
 } sim_tps_t;
-
-/* Offsets this client produced to one topic, by partition (-1: none). */
-typedef struct sim_written {
-    char *topic;
-    int64_t *offs;
-    int32_t n;
-} sim_written_t;
 
 typedef struct sim_client {
     ks_client_t base;
@@ -66,8 +60,7 @@ typedef struct sim_client {
     size_t cursor;  /* where the next poll starts in owned */
     ks_tp_t *evtps; /* scratch for events */
     size_t evcap;
-    ks_map_t *written;   /* topic -> sim_written_t: highest offset produced */
-    sim_written_t *wlast; /* the last one used (runs of one topic) */
+    ks_written_t written; /* highest offset produced per partition */
 } sim_client_t;
 
 static int sim_tps_push(sim_tps_t *a, ks_sim_topic_t *topic,
@@ -179,10 +172,16 @@ static kstream_err_t sim_event_tps(sim_client_t *c) {
 }
 
 /* Bring the owned partitions to the target, raising events. */
+/* Whether the target assignment must be computed again: a topic was
+ * created, or a member came or went. */
+static bool target_stale(const sim_client_t *c) {
+    return !c->target_ok || c->seen_topics != ks_sim_topics_epoch(c->sim) ||
+           c->seen_group != ks_sim_group_epoch(c->group);
+}
+
 static kstream_err_t sim_rebalance(sim_client_t *c) {
     kstream_err_t err;
-    if (!c->target_ok || c->seen_topics != ks_sim_topics_epoch(c->sim) ||
-        c->seen_group != ks_sim_group_epoch(c->group)) {
+    if (target_stale(c)) {
         err = sim_compute_target(c);
         if (err)
             return err;
@@ -311,9 +310,7 @@ bool ks_sim_client_idle(const ks_client_t *base) {
     /* A rebalance may be due (a topic was created, a member came or went):
      * only a poll finds out. */
     if (c->member &&
-        (!c->target_ok || c->seen_topics != ks_sim_topics_epoch(c->sim) ||
-         c->seen_group != ks_sim_group_epoch(c->group) ||
-         !sim_same_tps(&c->owned, &c->target)))
+        (target_stale(c) || !sim_same_tps(&c->owned, &c->target)))
         return false;
     for (size_t i = 0; i < c->owned.n; i++) {
         const sim_tp_t *tp = &c->owned.v[i];
@@ -438,45 +435,6 @@ static kstream_err_t sim_partition_count(ks_client_t *base,
     return KSTREAM_OK;
 }
 
-/* The written offsets of topic, made on first use (NULL: out of memory). */
-static sim_written_t *sim_written_of(sim_client_t *c, const char *topic) {
-    if (c->wlast && strcmp(c->wlast->topic, topic) == 0)
-        return c->wlast;
-    if (!c->written && !(c->written = ks_map_new()))
-        return NULL;
-    sim_written_t *w = ks_map_get(c->written, topic);
-    if (!w) {
-        w = calloc(1, sizeof(*w));
-        if (!w || !(w->topic = ks_strdup(topic)) ||
-            ks_map_put(c->written, topic, w)) {
-            if (w)
-                free(w->topic);
-            free(w);
-            return NULL;
-        }
-    }
-    c->wlast = w;
-    return w;
-}
-
-static int sim_note_written(sim_client_t *c, const char *topic,
-                            int32_t partition, int64_t offset) {
-    sim_written_t *w = sim_written_of(c, topic);
-    if (!w)
-        return -1;
-    if (partition >= w->n) {
-        int64_t *v = realloc(w->offs, (size_t)(partition + 1) * sizeof(*v));
-        if (!v)
-            return -1;
-        for (int32_t p = w->n; p <= partition; p++)
-            v[p] = -1;
-        w->offs = v;
-        w->n = partition + 1;
-    }
-    w->offs[partition] = offset;
-    return 0;
-}
-
 /* Synchronous: the record is in the log when this returns, so
  * delivery_failed never fires, and it counts as acknowledged at once. */
 static kstream_err_t sim_produce(ks_client_t *base, const ks_out_t *out) {
@@ -484,7 +442,8 @@ static kstream_err_t sim_produce(ks_client_t *base, const ks_out_t *out) {
     int32_t partition = -1;
     int64_t offset = -1;
     kstream_err_t err = ks_sim_append(c->sim, out, &partition, &offset);
-    if (!err && sim_note_written(c, out->topic, partition, offset) != 0)
+    if (!err && ks_written_note(&c->written, out->topic, partition,
+                                offset) != 0)
         err = KSTREAM_ERR_NO_MEMORY;
     return err;
 }
@@ -517,9 +476,7 @@ static kstream_err_t sim_written_offset(ks_client_t *base, const ks_tp_t *tp,
                                : KSTREAM_ERR_INVALID_ARG;
     if (err)
         return err;
-    const sim_written_t *w = c->written ? ks_map_get(c->written, tp->topic)
-                                        : NULL;
-    *offset = w && tp->partition < w->n ? w->offs[tp->partition] : -1;
+    *offset = ks_written_get(&c->written, tp->topic, tp->partition);
     return KSTREAM_OK;
 }
 
@@ -577,18 +534,7 @@ static void sim_destroy(ks_client_t *base) {
     free(c->owned.v);
     free(c->target.v);
     free(c->evtps);
-    if (c->written) {
-        size_t it = 0;
-        const char *k;
-        void *v;
-        while (ks_map_next(c->written, &it, &k, &v)) {
-            sim_written_t *w = v;
-            free(w->topic);
-            free(w->offs);
-            free(w);
-        }
-        ks_map_destroy(c->written);
-    }
+    ks_written_free(&c->written);
     free(c);
 }
 
