@@ -24,7 +24,7 @@ SANFLAGS :=
 OPT     := -O2 -g
 endif
 
-PKGS      := rdkafka rocksdb avro-c
+PKGS      := rdkafka rocksdb avro-c jansson libcurl
 DEPS_OK   := $(shell scripts/deps.sh build >&2 && echo ok)
 ifneq ($(DEPS_OK),ok)
 $(error dependencies missing: see the message above)
@@ -169,6 +169,11 @@ demo: $(B)/examples/quickstart
 	$(B)/examples/quickstart --describe --records 1000
 
 check: test
+
+# ---- fuzzing (issue 7): `make fuzz` runs the libFuzzer targets of
+# tests/fuzz/ longer; the section below is owned by the fuzz work.
+# (fuzz section: begin)
+# (fuzz section: end)
 
 # ---- benchmarks: each bench/NAME.c -> $(B)/bench/NAME -------------------
 # Always -O2 without sanitizers (SANITIZE=1 re-runs make without it), linked

@@ -13,6 +13,7 @@ have_pc rdkafka || need="$need librdkafka-dev"
 have_pc rocksdb || need="$need librocksdb-dev"
 have_pc avro-c || need="$need libavro-dev"
 have_pc jansson || need="$need libjansson-dev"
+have_pc libcurl || need="$need libcurl4-openssl-dev"
 if [ "$what" = test ] || [ "$what" = demo ]; then
     have_pc criterion || need="$need libcriterion-dev"
 fi
@@ -25,6 +26,9 @@ if [ "$what" = test ]; then
     # first python3 on PATH, e.g. under pyenv.)
     { python3 -c 'import kafka' || /usr/bin/python3 -c 'import kafka'; } \
         >/dev/null 2>&1 || need="$need python3-kafka"
+    # Avro interop tests decode with an independent implementation.
+    { python3 -c 'import avro.schema' || /usr/bin/python3 -c 'import avro.schema'; } \
+        >/dev/null 2>&1 || need="$need python3-avro"
 fi
 
 [ -z "$need" ] && exit 0
