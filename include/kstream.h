@@ -63,6 +63,7 @@ extern "C" {
 #include "kstream/app.h"
 #include "kstream/devcluster.h"
 #include "kstream/avro.h"
+#include "kstream/json.h"
 
 #ifdef __cplusplus
 }
