@@ -64,6 +64,7 @@ extern "C" {
 #include "kstream/devcluster.h"
 #include "kstream/avro.h"
 #include "kstream/json.h"
+#include "kstream/cdc.h"
 
 #ifdef __cplusplus
 }
