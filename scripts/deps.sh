@@ -26,6 +26,14 @@ if [ "$what" = test ]; then
     # first python3 on PATH, e.g. under pyenv.)
     { python3 -c 'import kafka' || /usr/bin/python3 -c 'import kafka'; } \
         >/dev/null 2>&1 || need="$need python3-kafka"
+    # The fuzz targets (a short run is part of the tests) need clang and
+    # its libFuzzer runtime (with the sanitizer runtimes).
+    if command -v clang >/dev/null 2>&1; then
+        [ -e "$(clang -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(uname -m).a" ] ||
+            need="$need libclang-rt-14-dev"
+    else
+        need="$need clang libclang-rt-14-dev"
+    fi
     # Avro interop tests decode with an independent implementation.
     { python3 -c 'import avro.schema' || /usr/bin/python3 -c 'import avro.schema'; } \
         >/dev/null 2>&1 || need="$need python3-avro"

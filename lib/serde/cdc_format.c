@@ -54,8 +54,12 @@ kstream_err_t kstream_cdc_decode(const kstream_cdc_format_t *fmt,
         err = ks_cdc_decode(fmt, state, data, len, &ev, errstr, errstr_size);
     if (state)
         fmt->ops->state_free(state);
-    if (err || ev.op == 0)
+    if (err)
         return err;
+    if (ev.op == 0) {
+        ks_cdc_event_clear(&ev); /* a wrapped null payload holds a root */
+        return KSTREAM_OK;
+    }
     json_t *obj = ks_cdc_change_json(&ev);
     ks_cdc_event_clear(&ev);
     if (!obj)
