@@ -45,6 +45,26 @@ typedef struct kstream_cdc_format_s kstream_cdc_format_t;
  *  a tombstone). Static, never destroyed. "after" is kept as JSON: table
  *  values are its compact JSON text. @locality any thread. */
 KSTREAM_EXPORT const kstream_cdc_format_t *kstream_cdc_format_json(void);
+/**
+ * The Avro format: Confluent-framed Avro envelopes (Debezium with
+ * Confluent's AvroConverter), each writer schema fetched from \p reg by
+ * the id in the framing, once, and cached. The envelope's parts become
+ * JSON as Kafka Connect's JsonConverter writes them without schemas:
+ * records as objects, unions as their branch's value (null for the null
+ * branch), enums as their symbol, decimals as their text ("12.50"), other
+ * bytes and fixed as base64 text. So table values and changes read the
+ * same as with the JSON format, and the JSON helpers read them.
+ * Framing, registry and Avro errors (bad magic byte, unknown schema id,
+ * truncated or garbage bodies) are serde errors with the Avro message.
+ * @param reg referenced: the format keeps the client alive; the caller
+ *            may destroy its own handle.
+ * @returns the format (returned: kstream_cdc_format_destroy(); operators
+ *          keep their own reference), or NULL with a message in \p errstr.
+ * @locality any thread; the format may be used by any number of threads.
+ */
+KSTREAM_EXPORT kstream_cdc_format_t *
+kstream_cdc_format_avro(kstream_avro_registry_t *reg, char *errstr,
+                        size_t errstr_size);
 /** Release the caller's reference to \p fmt. NULL and the static formats
  *  are no-ops. */
 KSTREAM_EXPORT void kstream_cdc_format_destroy(kstream_cdc_format_t *fmt);

@@ -56,6 +56,11 @@ kstream_err_t ks_cdc_decode(const kstream_cdc_format_t *fmt, void *state,
                             char *errstr, size_t errstr_size);
 void ks_cdc_event_clear(ks_cdc_event_t *ev);
 
+/* The Avro value v (decoded) as plain JSON (cdc_avro_json.c): *out
+ * returned. KSTREAM_ERR_SERDE with a message naming the field. */
+kstream_err_t ks_cdc_avro_to_json(kstream_avro_value_t *v, json_t **out,
+                                  char *errstr, size_t errstr_size);
+
 /* The table value of ev: after as compact JSON (*tombstone false), or
  * *tombstone true for a delete or a tombstone. 0, or -1 on oom. */
 int ks_cdc_write_after(const ks_cdc_event_t *ev, ks_buf_t *out,
