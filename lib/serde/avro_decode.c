@@ -150,9 +150,9 @@ static int rd_len(rd_t *r, const uint8_t **out, size_t *len,
 
 /* A block count of an array or map; a negative count is followed by the
  * block's size in bytes. Checked against what is left: every item takes at
- * least a byte unless the item type can be empty, whose items are counted
- * against KS_AVRO_MAX_ZERO_ITEMS. */
-static int rd_count(rd_t *r, const ks_avro_node_t *item, size_t *count,
+ * least a byte (a map entry has its key) unless the array's item type can
+ * be empty, whose items are counted against KS_AVRO_MAX_ZERO_ITEMS. */
+static int rd_count(rd_t *r, const ks_avro_node_t *w, size_t *count,
                     const char *what) {
     int64_t n, bytes;
 
@@ -169,7 +169,7 @@ static int rd_count(rd_t *r, const ks_avro_node_t *item, size_t *count,
                            "bytes left",
                         what, bytes, left(r));
     }
-    if (item->zero_size) {
+    if (w->type == KSTREAM_AVRO_ARRAY && w->items->zero_size) {
         if ((uint64_t)n > KS_AVRO_MAX_ZERO_ITEMS - r->zero_items)
             return fail(r, "%s has more than %u empty items", what,
                         KS_AVRO_MAX_ZERO_ITEMS);
@@ -191,7 +191,7 @@ static int skip_items(rd_t *r, const ks_avro_node_t *w) {
     int64_t idx = 0;
 
     for (;;) {
-        if (rd_count(r, w->items, &count, ks_avro_node_name(w)))
+        if (rd_count(r, w, &count, ks_avro_node_name(w)))
             return -1;
         if (count == 0)
             return 0;
@@ -297,7 +297,7 @@ static int dec_array(rd_t *r, const ks_avro_plan_t *pl, avro_value_t *dst) {
 
     if (avro_value_get_size(dst, &have))
         return fail_avro(r, "array size");
-    if (rd_count(r, w->items, &count, "array"))
+    if (rd_count(r, w, &count, "array"))
         return -1;
     /* Fewer items than the value holds: start empty. Otherwise overwrite
      * the elements it has (a later block only adds more). */
@@ -318,7 +318,7 @@ static int dec_array(rd_t *r, const ks_avro_plan_t *pl, avro_value_t *dst) {
                 return -1;
             }
         }
-        if (rd_count(r, w->items, &count, "array"))
+        if (rd_count(r, w, &count, "array"))
             return -1;
     }
     return 0;
@@ -333,7 +333,7 @@ static int dec_map(rd_t *r, const ks_avro_plan_t *pl, avro_value_t *dst) {
     if (avro_value_reset(dst))
         return fail_avro(r, "map reset");
     for (;;) {
-        if (rd_count(r, pl->w->items, &count, "map"))
+        if (rd_count(r, pl->w, &count, "map"))
             return -1;
         if (!count)
             return 0;

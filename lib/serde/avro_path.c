@@ -116,7 +116,9 @@ kstream_err_t ks_avro_path_walk(kstream_avro_value_t *v, const char *fn,
         path = "";
     p = path;
     while (*p) {
-        size_t plen = (size_t)(p - path);
+        /* the path up to this step, without the '.' before it */
+        size_t plen = (size_t)(p - path) -
+                      (p > path && p[-1] == '.' ? 1 : 0);
         if (*p == '[') {
             const char *q = strchr(p, ']');
             if (!q)
@@ -147,10 +149,8 @@ kstream_err_t ks_avro_path_walk(kstream_avro_value_t *v, const char *fn,
                                 "%s(\"%s\"): bad path", fn, path);
         }
         if (at->node->type == KSTREAM_AVRO_UNION) {
-            err = through_union(v, fn, path, plen ? plen - (path[plen - 1] ==
-                                                            '.')
-                                                  : 0,
-                                set, bracket, tok, len, at);
+            err = through_union(v, fn, path, plen, set, bracket, tok, len,
+                                at);
             if (err)
                 return err;
         }

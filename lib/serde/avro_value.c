@@ -128,7 +128,6 @@ kstream_err_t ks_avro_value_decode_with(kstream_avro_value_t *v,
             return ks_avro_verr(v, KSTREAM_ERR_SERDE, "Avro: %s", msg);
         ks_avro_resolver_unref(v->last_res);
         kstream_avro_schema_destroy(v->last_writer);
-    kstream_avro_schema_destroy(v->reg_writer);
         v->last_res = res;
         v->last_writer = kstream_avro_schema_ref(writer);
     }
