@@ -285,7 +285,7 @@ static const char *cstr(rd_t *r, const uint8_t *s, size_t len) {
     b->len = 0;
     if (ks_buf_reserve(b, len + 1))
         return NULL;
-    memcpy(b->data, s, len);
+    ks_avro_copy(b->data, s, len);
     b->data[len] = '\0';
     return (const char *)b->data;
 }

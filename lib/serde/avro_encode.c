@@ -11,6 +11,7 @@
 
 typedef struct wr {
     ks_buf_t *b;
+    uint8_t *p, *end; /* the write cursor in b's spare room */
     int depth;
     char msg[KS_AVRO_ERRSIZE];
     char path[200];
@@ -55,25 +56,51 @@ static void where(wr_t *w, const char *fmt, ...) {
     memcpy(w->path, pre, plen);
 }
 
-static int put_long(wr_t *w, int64_t v) {
+/* Room for \p n more bytes at the cursor (the buffer grows by doubling,
+ * and at least 256 bytes, so this is rare). */
+static int grow(wr_t *w, size_t n) {
+    w->b->len = (size_t)(w->p - w->b->data);
+    if (ks_buf_reserve(w->b, n < 256 ? 256 : n))
+        return fail(w, "out of memory");
+    w->p = w->b->data + w->b->len;
+    w->end = w->b->data + w->b->cap;
+    return 0;
+}
+
+static inline int room(wr_t *w, size_t n) {
+    return w->p && (size_t)(w->end - w->p) >= n ? 0 : grow(w, n);
+}
+
+static inline int put_long(wr_t *w, int64_t v) {
     uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
     uint8_t *p;
 
-    if (ks_buf_reserve(w->b, 10))
-        return fail(w, "out of memory");
-    p = w->b->data + w->b->len;
+    if (room(w, 10))
+        return -1;
+    p = w->p;
     while (z >= 0x80) {
         *p++ = (uint8_t)(z | 0x80);
         z >>= 7;
     }
     *p++ = (uint8_t)z;
-    w->b->len = (size_t)(p - w->b->data);
+    w->p = p;
     return 0;
 }
 
-static int put_raw(wr_t *w, const void *data, size_t len) {
-    if (ks_buf_append(w->b, data, len))
-        return fail(w, "out of memory");
+/* A length and the bytes. */
+static inline int put_bytes(wr_t *w, const void *data, size_t len) {
+    if (put_long(w, (int64_t)len) || room(w, len))
+        return -1;
+    ks_avro_copy(w->p, data, len);
+    w->p += len;
+    return 0;
+}
+
+static inline int put_raw(wr_t *w, const void *data, size_t len) {
+    if (room(w, len))
+        return -1;
+    ks_avro_copy(w->p, data, len);
+    w->p += len;
     return 0;
 }
 
@@ -94,9 +121,7 @@ static int enc_items(wr_t *w, const ks_avro_node_t *n,
             key = NULL;
             if (avro_value_get_by_index(val, i, &child, &key))
                 return fail_avro(w, "element");
-            if (n->type == KSTREAM_AVRO_MAP &&
-                (put_long(w, (int64_t)strlen(key)) ||
-                 put_raw(w, key, strlen(key))))
+            if (n->type == KSTREAM_AVRO_MAP && put_bytes(w, key, strlen(key)))
                 return -1;
             if (enc(w, n->items, &child)) {
                 if (n->type == KSTREAM_AVRO_MAP)
@@ -127,7 +152,10 @@ static int enc(wr_t *w, const ks_avro_node_t *n, const avro_value_t *val) {
     case KSTREAM_AVRO_BOOLEAN:
         if (avro_value_get_boolean(val, &b))
             return fail_avro(w, "boolean");
-        return put_raw(w, b ? "\1" : "\0", 1);
+        if (room(w, 1))
+            return -1;
+        *w->p++ = b ? 1 : 0;
+        return 0;
     case KSTREAM_AVRO_INT:
         if (avro_value_get_int(val, &i32))
             return fail_avro(w, "int");
@@ -139,24 +167,28 @@ static int enc(wr_t *w, const ks_avro_node_t *n, const avro_value_t *val) {
     case KSTREAM_AVRO_FLOAT:
         if (avro_value_get_float(val, &f))
             return fail_avro(w, "float");
-        return put_raw(w, &f, 4); /* little-endian, as the host */
+        if (room(w, 4))
+            return -1;
+        memcpy(w->p, &f, 4); /* little-endian, as the host */
+        w->p += 4;
+        return 0;
     case KSTREAM_AVRO_DOUBLE:
         if (avro_value_get_double(val, &d))
             return fail_avro(w, "double");
-        return put_raw(w, &d, 8);
+        if (room(w, 8))
+            return -1;
+        memcpy(w->p, &d, 8);
+        w->p += 8;
+        return 0;
     case KSTREAM_AVRO_BYTES:
         if (avro_value_get_bytes(val, &data, &size))
             return fail_avro(w, "bytes");
-        if (put_long(w, (int64_t)size))
-            return -1;
-        return put_raw(w, data, size);
+        return put_bytes(w, data, size);
     case KSTREAM_AVRO_STRING:
         if (avro_value_get_string(val, &str, &size))
             return fail_avro(w, "string");
         size = size ? size - 1 : 0; /* Avro-C counts the NUL */
-        if (put_long(w, (int64_t)size))
-            return -1;
-        return put_raw(w, str, size);
+        return put_bytes(w, str, size);
     case KSTREAM_AVRO_FIXED:
         if (avro_value_get_fixed(val, &data, &size))
             return fail_avro(w, "fixed");
@@ -220,11 +252,16 @@ kstream_err_t ks_avro_encode(kstream_avro_value_t *v,
     wr_t w;
 
     w.b = out;
+    w.p = out->data ? out->data + out->len : NULL;
+    w.end = out->data ? out->data + out->cap : NULL;
     w.depth = 0;
     w.msg[0] = '\0';
     w.path[0] = '\0';
-    if (enc(&w, node, val) == 0)
+    if (enc(&w, node, val) == 0) {
+        if (w.p)
+            out->len = (size_t)(w.p - out->data);
         return KSTREAM_OK;
+    }
     out->len = start; /* nothing half-written stays */
     return ks_avro_verr(v, KSTREAM_ERR_SERDE, "Avro encode: %s%s%s%s",
                         w.path[0] ? "at " : "", w.path,

@@ -213,6 +213,26 @@ kstream_err_t ks_avro_decode(kstream_avro_value_t *v,
 kstream_err_t ks_avro_encode(kstream_avro_value_t *v,
                              const ks_avro_node_t *node,
                              const avro_value_t *val, ks_buf_t *out);
+/* Small copies inline (a call to memcpy costs more than the copy for the
+ * few bytes of most strings); reads exactly n bytes of src. */
+static inline void ks_avro_copy(uint8_t *d, const void *src, size_t n) {
+    const uint8_t *s = src;
+
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
 /* Copy Avro-C's current error text into \p dest (it may be a single
  * static buffer: copy at once). */
 void ks_avro_c_error(char *dest, size_t size, const char *what);

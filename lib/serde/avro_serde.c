@@ -176,6 +176,7 @@ static kstream_err_t serialize(const void *value, kstream_buf_t *out,
     enc_entry_t *e;
     kstream_err_t err;
     bool cached = true;
+    uint8_t *hdr;
     size_t start;
 
     if (!v)
@@ -188,11 +189,21 @@ static kstream_err_t serialize(const void *value, kstream_buf_t *out,
     if (!e && !(e = resolve_id(s, v, &cached)))
         return KSTREAM_ERR_SERDE;
     start = out->b.len;
-    err = kstream_avro_frame_write(out, e->id);
-    if (!err)
+    /* The header, written in place (room for a typical body with it). */
+    if (ks_buf_reserve(&out->b, 256)) {
+        err = ks_avro_verr(v, KSTREAM_ERR_NO_MEMORY, "out of memory");
+    } else {
+        hdr = out->b.data + start;
+        hdr[0] = KSTREAM_AVRO_MAGIC;
+        hdr[1] = (uint8_t)((uint32_t)e->id >> 24);
+        hdr[2] = (uint8_t)((uint32_t)e->id >> 16);
+        hdr[3] = (uint8_t)((uint32_t)e->id >> 8);
+        hdr[4] = (uint8_t)e->id;
+        out->b.len += KSTREAM_AVRO_HEADER_SIZE;
         err = e->target ? encode_converted(v, e, &out->b)
                         : ks_avro_encode(v, v->schema->root, &v->value,
                                          &out->b);
+    }
     if (err)
         out->b.len = start;
     else
