@@ -77,6 +77,11 @@ struct kstream_avro_schema_s {
     struct ks_avro_resolver *self; /* the identity plan (writer = reader) */
 };
 
+/* The node graph of \p doc, its nodes owned by \p s (s->nodes); NULL with
+ * a message naming where the schema is wrong. (avro_parse.c) */
+ks_avro_node_t *ks_avro_parse_nodes(kstream_avro_schema_t *s, json_t *doc,
+                                    char *errstr, size_t errstr_size);
+void ks_avro_node_free(ks_avro_node_t *node);
 /* Parse; NULL with a message. (avro_schema.c) */
 kstream_avro_schema_t *ks_avro_schema_parse(const char *json, char *errstr,
                                             size_t errstr_size);
