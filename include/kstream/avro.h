@@ -156,7 +156,9 @@ kstream_avro_value_new(const kstream_avro_schema_t *schema, char *errstr,
                        size_t errstr_size);
 /** Free \p v. NULL is a no-op. */
 KSTREAM_EXPORT void kstream_avro_value_destroy(kstream_avro_value_t *v);
-/** Make every field zero / empty again (memory is kept for reuse).
+/** Make every field zero / empty again; a union keeps its branch, reset
+ *  (Avro-C's avro_value_reset()). Decoding does not need it: it
+ *  overwrites.
  *  @returns KSTREAM_OK, KSTREAM_ERR_INVALID_ARG. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_reset(kstream_avro_value_t *v);
 /** @returns the value's schema (borrowed until the value is destroyed or,
@@ -192,12 +194,15 @@ KSTREAM_EXPORT kstream_err_t kstream_avro_value_decode(
         kstream_avro_value_t *v, const kstream_avro_schema_t *writer_schema,
         const void *data, size_t len);
 /** Append the Avro binary encoding (no framing) of \p v, or of the part at
- *  \p path, to \p out. @returns KSTREAM_OK, KSTREAM_ERR_SERDE (e.g. a union
- *  without a branch), KSTREAM_ERR_NOT_FOUND, KSTREAM_ERR_INVALID_ARG. */
+ *  \p path (a union at the end of a path: its current branch), to \p out;
+ *  nothing is appended on failure. @returns KSTREAM_OK, KSTREAM_ERR_SERDE
+ *  (e.g. a union without a branch), KSTREAM_ERR_NOT_FOUND,
+ *  KSTREAM_ERR_INVALID_ARG. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_encode(
         kstream_avro_value_t *v, const char *path, kstream_buf_t *out);
-/** Append Avro's JSON encoding of \p v, or of the part at \p path, on one
- *  line (Avro-C's avro_value_to_json()), to \p out (no NUL). */
+/** Append Avro's JSON encoding of \p v, or of the part at \p path (as
+ *  above), on one line (Avro-C's avro_value_to_json()), to \p out (no
+ *  NUL). */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_to_json(
         kstream_avro_value_t *v, const char *path, kstream_buf_t *out);
 
@@ -384,8 +389,8 @@ KSTREAM_EXPORT kstream_err_t kstream_avro_conf_get(
 KSTREAM_EXPORT kstream_avro_registry_t *
 kstream_avro_registry_new(const kstream_avro_conf_t *conf, char *errstr,
                           size_t errstr_size);
-/** Release the client; serdes made from it keep it alive until they are
- *  destroyed. NULL is a no-op. */
+/** Release the client; serdes made from it, and values that decoded
+ *  through it, keep it alive until they are destroyed. NULL is a no-op. */
 KSTREAM_EXPORT void kstream_avro_registry_destroy(kstream_avro_registry_t *reg);
 /**
  * Register \p schema under \p subject (POST /subjects/{subject}/versions);

@@ -28,6 +28,8 @@
 #define KS_AVRO_MAX_DEPTH 128
 #define KS_AVRO_MAX_ZERO_ITEMS (1u << 20)
 #define KS_AVRO_ERRSIZE 512
+/* Entries of a value's decode caches. */
+#define KS_AVRO_VALUE_CACHE 4
 
 /* ---- schema nodes --------------------------------------------------------
  * One node per type occurrence; named types are one node referenced from
@@ -163,8 +165,8 @@ typedef struct ks_avro_resolver {
 } ks_avro_resolver_t;
 
 /* Build the plan to decode \p writer data into \p reader values; NULL with
- * a message (out of memory, or a reader field without default missing
- * from the writer at the top: deeper mismatches become FAIL plans). */
+ * a message on out-of-memory only: mismatches become FAIL plans, which
+ * fail the records that reach them. */
 ks_avro_resolver_t *ks_avro_resolver_new(kstream_avro_schema_t *writer,
                                          kstream_avro_schema_t *reader,
                                          bool identity, char *errstr,
@@ -188,13 +190,21 @@ struct kstream_avro_value_s {
     char err[KS_AVRO_ERRSIZE];     /* last message */
     int32_t schema_id;             /* last framed message's id, or -1 */
     ks_buf_t scratch;              /* NUL-terminated string copies */
-    /* Decode cache: the last writer schema and its plan into this value. */
-    kstream_avro_schema_t *last_writer;   /* referenced */
-    ks_avro_resolver_t *last_res;         /* referenced */
-    /* Registry cache: the last (registry, id) decoded and its schema. */
-    struct kstream_avro_registry_s *last_reg; /* referenced */
-    int32_t last_id;
-    kstream_avro_schema_t *reg_writer;        /* referenced */
+    /* Decode caches (a few entries: topics mix writer versions during a
+     * schema roll-out): writer schema -> plan into this value, and, for
+     * the registry the value last decoded through, id -> writer schema.
+     * Replaced round-robin. */
+    struct {
+        kstream_avro_schema_t *writer; /* referenced */
+        ks_avro_resolver_t *res;       /* referenced */
+    } plans[KS_AVRO_VALUE_CACHE];
+    unsigned next_plan;
+    struct kstream_avro_registry_s *reg; /* referenced */
+    struct {
+        int32_t id;
+        kstream_avro_schema_t *writer; /* referenced, NULL: free slot */
+    } ids[KS_AVRO_VALUE_CACHE];
+    unsigned next_id;
 };
 
 /* Set v->err (printf style); returns \p err for "return ks_avro_verr(...)". */
@@ -205,6 +215,8 @@ kstream_err_t ks_avro_verr(kstream_avro_value_t *v, kstream_err_t err,
  * already). 0 ok, -1 with v->err set. */
 int ks_avro_value_adopt(kstream_avro_value_t *v,
                         kstream_avro_schema_t *schema);
+/* Release the value's decode caches. */
+void ks_avro_value_forget(kstream_avro_value_t *v);
 /* Decode \p data written with \p writer into v (adopting it when v is
  * adaptive), through v's cached plan. */
 kstream_err_t ks_avro_value_decode_with(kstream_avro_value_t *v,

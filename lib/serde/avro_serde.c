@@ -221,6 +221,7 @@ kstream_err_t kstream_avro_registry_decode(kstream_avro_registry_t *reg,
     kstream_bytes_t body;
     kstream_err_t err;
     int32_t id;
+    size_t i;
 
     if (!v)
         return KSTREAM_ERR_INVALID_ARG;
@@ -232,23 +233,32 @@ kstream_err_t kstream_avro_registry_decode(kstream_avro_registry_t *reg,
                                    sizeof(v->err));
     if (err)
         return err;
-    /* The last id decoded into this value: no lock, no lookup. */
-    if (v->last_reg != reg || v->last_id != id || !v->reg_writer) {
+    /* The ids this value decoded lately: no lock, no lookup. */
+    if (v->reg == reg)
+        for (i = 0; i < KS_AVRO_VALUE_CACHE && !writer; i++)
+            if (v->ids[i].writer && v->ids[i].id == id)
+                writer = v->ids[i].writer;
+    if (!writer) {
         msg[0] = '\0';
         err = ks_registry_schema(reg, id, &writer, msg, sizeof(msg));
         if (err)
             return ks_avro_verr(v, KSTREAM_ERR_SERDE,
                                 "Avro: schema id %d: %s", id, msg);
-        if (v->last_reg != reg) {
-            ks_registry_unref(v->last_reg);
-            v->last_reg = ks_registry_ref(reg);
+        if (v->reg != reg) { /* another registry: its ids are others */
+            for (i = 0; i < KS_AVRO_VALUE_CACHE; i++) {
+                kstream_avro_schema_destroy(v->ids[i].writer);
+                v->ids[i].writer = NULL;
+            }
+            ks_registry_unref(v->reg);
+            v->reg = ks_registry_ref(reg);
         }
-        kstream_avro_schema_destroy(v->reg_writer);
-        v->reg_writer = writer;
-        v->last_id = id;
+        i = v->next_id++ % KS_AVRO_VALUE_CACHE;
+        kstream_avro_schema_destroy(v->ids[i].writer);
+        v->ids[i].writer = writer; /* the reference from the registry */
+        v->ids[i].id = id;
     }
     v->schema_id = id;
-    return ks_avro_value_decode_with(v, v->reg_writer, body.data, body.len);
+    return ks_avro_value_decode_with(v, writer, body.data, body.len);
 }
 
 static kstream_err_t deserialize(const void *data, size_t len, void *value,

@@ -58,7 +58,6 @@ kstream_avro_value_t *kstream_avro_value_new(
     }
     ks_buf_init(&v->scratch, NULL);
     v->schema_id = -1;
-    v->last_id = -1;
     v->adaptive = schema == NULL;
     if (schema && ks_avro_value_adopt(v, (kstream_avro_schema_t *)schema)) {
         ks_errstr(errstr, errstr_size, "%s", v->err);
@@ -68,15 +67,27 @@ kstream_avro_value_t *kstream_avro_value_new(
     return v;
 }
 
+void ks_avro_value_forget(kstream_avro_value_t *v) {
+    size_t i;
+
+    for (i = 0; i < KS_AVRO_VALUE_CACHE; i++) {
+        kstream_avro_schema_destroy(v->plans[i].writer);
+        ks_avro_resolver_unref(v->plans[i].res);
+        v->plans[i].writer = NULL;
+        v->plans[i].res = NULL;
+        kstream_avro_schema_destroy(v->ids[i].writer);
+        v->ids[i].writer = NULL;
+    }
+    ks_registry_unref(v->reg);
+    v->reg = NULL;
+}
+
 void kstream_avro_value_destroy(kstream_avro_value_t *v) {
     if (!v)
         return;
     drop_value(v);
     kstream_avro_schema_destroy(v->schema);
-    kstream_avro_schema_destroy(v->last_writer);
-    kstream_avro_schema_destroy(v->reg_writer);
-    ks_avro_resolver_unref(v->last_res);
-    ks_registry_unref(v->last_reg);
+    ks_avro_value_forget(v);
     ks_buf_free(&v->scratch);
     free(v);
 }
@@ -116,22 +127,25 @@ kstream_err_t ks_avro_value_decode_with(kstream_avro_value_t *v,
                                         const void *data, size_t len) {
     ks_avro_resolver_t *res;
     char msg[KS_AVRO_ERRSIZE];
+    size_t i;
 
     if (v->adaptive && ks_avro_value_adopt(v, writer))
         return KSTREAM_ERR_SERDE;
     /* A value's reader schema is fixed (or, adaptive, follows the
      * writer), so the writer alone keys the cache. */
-    if (v->last_writer != writer || !v->last_res) {
-        msg[0] = '\0';
-        res = ks_avro_resolver_get(writer, v->schema, msg, sizeof(msg));
-        if (!res)
-            return ks_avro_verr(v, KSTREAM_ERR_SERDE, "Avro: %s", msg);
-        ks_avro_resolver_unref(v->last_res);
-        kstream_avro_schema_destroy(v->last_writer);
-        v->last_res = res;
-        v->last_writer = kstream_avro_schema_ref(writer);
-    }
-    return ks_avro_decode(v, v->last_res, data, len);
+    for (i = 0; i < KS_AVRO_VALUE_CACHE; i++)
+        if (v->plans[i].writer == writer)
+            return ks_avro_decode(v, v->plans[i].res, data, len);
+    msg[0] = '\0';
+    res = ks_avro_resolver_get(writer, v->schema, msg, sizeof(msg));
+    if (!res)
+        return ks_avro_verr(v, KSTREAM_ERR_SERDE, "Avro: %s", msg);
+    i = v->next_plan++ % KS_AVRO_VALUE_CACHE;
+    ks_avro_resolver_unref(v->plans[i].res);
+    kstream_avro_schema_destroy(v->plans[i].writer);
+    v->plans[i].res = res;
+    v->plans[i].writer = kstream_avro_schema_ref(writer);
+    return ks_avro_decode(v, res, data, len);
 }
 
 kstream_err_t kstream_avro_value_decode(

@@ -318,3 +318,59 @@ Test(avro_evolution, alternating_writers) {
     kstream_avro_schema_destroy(w2);
     kstream_avro_schema_destroy(rd);
 }
+
+/* More writers than a value caches plans and ids for (eviction), through
+ * a registry: each record still reads right. */
+Test(avro_evolution, many_writers_through_the_registry) {
+    kstream_avro_registry_t *reg = t_registry("mock://many", NULL);
+    kstream_serde_t *serde =
+            kstream_avro_serde_new(reg, NULL, "many", false, NULL, 0);
+    kstream_avro_schema_t *rd = t_schema(
+            "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\","
+            "\"type\":\"long\"},{\"name\":\"tag\",\"type\":\"string\","
+            "\"default\":\"-\"}]}");
+    kstream_avro_value_t *r = t_value(rd);
+    kstream_buf_t *bufs[7];
+    char json[256];
+    int i, k;
+
+    for (i = 0; i < 7; i++) {
+        kstream_avro_schema_t *w;
+        kstream_avro_value_t *v;
+        /* writer i: field a (int or long) and i extra fields */
+        int o = snprintf(json, sizeof(json),
+                         "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+                         "{\"name\":\"a\",\"type\":\"%s\"}",
+                         i % 2 ? "int" : "long");
+        for (k = 0; k < i; k++)
+            o += snprintf(json + o, sizeof(json) - (size_t)o,
+                          ",{\"name\":\"x%d\",\"type\":\"int\"}", k);
+        snprintf(json + o, sizeof(json) - (size_t)o, "]}");
+        w = t_schema(json);
+        v = t_value(w);
+        if (i % 2)
+            cr_assert_eq(kstream_avro_value_set_int(v, "a", i), KSTREAM_OK);
+        else
+            cr_assert_eq(kstream_avro_value_set_long(v, "a", i), KSTREAM_OK);
+        bufs[i] = kstream_buf_new();
+        cr_assert_eq(kstream_serde_serialize(serde, v, bufs[i]), KSTREAM_OK,
+                     "%s", kstream_avro_value_error(v));
+        kstream_avro_value_destroy(v);
+        kstream_avro_schema_destroy(w);
+    }
+    for (k = 0; k < 50; k++) {
+        kstream_bytes_t by = kstream_buf_bytes(bufs[(k * 3) % 7]);
+        int64_t a;
+        cr_assert_eq(kstream_serde_deserialize(serde, by.data, by.len, r),
+                     KSTREAM_OK, "%s", kstream_avro_value_error(r));
+        cr_assert_eq(kstream_avro_value_get_long(r, "a", &a), KSTREAM_OK);
+        cr_assert_eq(a, (k * 3) % 7);
+        cr_assert_eq(kstream_avro_value_schema_id(r), (k * 3) % 7 + 1);
+    }
+    for (i = 0; i < 7; i++)
+        kstream_buf_destroy(bufs[i]);
+    kstream_serde_destroy(serde);
+    kstream_avro_registry_destroy(reg);
+    kstream_avro_value_destroy(r);
+    kstream_avro_schema_destroy(rd);
+}

@@ -114,7 +114,7 @@ Test(avro_registry, asked_once_per_id_and_per_subject_schema) {
 
 Test(avro_registry, not_found_errors) {
     kstream_avro_registry_t *reg;
-    kstream_avro_schema_t *a, *got = NULL;
+    kstream_avro_schema_t *a, *a2, *got = NULL;
     char err[512] = "";
     int32_t id;
 
@@ -145,10 +145,11 @@ Test(avro_registry, not_found_errors) {
     cr_assert_eq(kstream_avro_registry_register(reg, "s", a, &id, err,
                                                 sizeof(err)),
                  KSTREAM_OK);
-    cr_assert_eq(kstream_avro_registry_lookup(
-                         reg, "s", t_schema(SCHEMA_A2), &id, err,
-                         sizeof(err)),
+    a2 = t_schema(SCHEMA_A2);
+    cr_assert_eq(kstream_avro_registry_lookup(reg, "s", a2, &id, err,
+                                              sizeof(err)),
                  KSTREAM_ERR_NOT_FOUND);
+    kstream_avro_schema_destroy(a2);
     cr_assert(strstr(err, "40403") && strstr(err, "Schema not found"), "%s",
               err);
     cr_assert_eq(kstream_avro_registry_latest(reg, "nosuch", &id, NULL, NULL,
