@@ -102,9 +102,6 @@ static int request(kstream_avro_registry_t *reg, const char *method,
                    const char *path, const char *body, ks_reg_resp_t *resp,
                    char *errstr, size_t errstr_size) {
     memset(resp, 0, sizeof(*resp));
-    pthread_mutex_lock(&reg->lock);
-    reg->requests++;
-    pthread_mutex_unlock(&reg->lock);
     if (reg->mock) {
         snprintf(resp->url, sizeof(resp->url), "%s", reg->conf->url);
         if (ks_mock_registry_handle(reg->mock, method, path, body, resp)) {

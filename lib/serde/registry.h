@@ -66,7 +66,6 @@ struct kstream_avro_registry_s {
     pthread_cond_t cond;        /* a pending fetch finished */
     ks_map_t *cache;            /* "i:<id>" / "s:<subject>\n<norm>" ->
                                    ks_reg_entry_t * */
-    uint64_t requests;          /* requests sent (tests: "asked once") */
 };
 
 /* Send one request (retried on outages). 0 with \p resp filled (any status

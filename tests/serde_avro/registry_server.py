@@ -18,6 +18,8 @@ Switches:
     --outage N             the first N requests fail (see --outage-mode)
     --outage-mode MODE     "503" (default): HTTP 503; "close": the connection
                            is closed without an answer
+    --tls-cert F --tls-key F   serve HTTPS with this certificate and key
+    --tls-client-ca F      require a client certificate signed by this CA
 Test hooks (no auth): GET /__stats -> {"requests": N, "paths": {...}} counts
 the API requests answered; POST /__outage {"count": N, "mode": "503"}.
 
@@ -28,6 +30,7 @@ import argparse
 import base64
 import json
 import re
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -209,8 +212,18 @@ def main():
     ap.add_argument("--user")
     ap.add_argument("--outage", type=int, default=0)
     ap.add_argument("--outage-mode", default="503")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-client-ca")
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(args.tls_client_ca)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.daemon_threads = True
     srv.state = State(args.user, args.outage, args.outage_mode)
     print("PORT %d" % srv.server_address[1], flush=True)
