@@ -119,11 +119,11 @@ typedef struct sums {
 
 static void add_sums(avro_value_t *v, sums_t *s) {
     avro_value_t f, items, item, x;
-    const char *str;
-    size_t size, n, i;
-    int32_t q;
-    int64_t l;
-    double d;
+    const char *str = NULL;
+    size_t size = 0, n = 0, i;
+    int32_t q = 0;
+    int64_t l = 0;
+    double d = 0;
 
     avro_value_get_by_index(v, 0, &f, NULL);
     avro_value_get_string(&f, &str, &size);

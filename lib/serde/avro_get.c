@@ -74,8 +74,8 @@ static kstream_err_t get_num(kstream_avro_value_t *v, const char *fn,
                              ks_avro_at_t *at, int64_t *i, double *d,
                              bool *is_int) {
     kstream_err_t err = get_at(v, fn, path, out, at);
-    int32_t i32;
-    float f;
+    int32_t i32 = 0;
+    float f = 0;
     int rc;
 
     if (err)
