@@ -126,14 +126,22 @@ static enc_entry_t *resolve_id(avro_serde_t *s, kstream_avro_value_t *v,
         e->target = latest;
     else
         kstream_avro_schema_destroy(latest);
-    /* Publish it in a free slot (once; entries never change). */
+    /* Publish it in a free slot (once; entries never change), unless
+     * another thread published the same meanwhile. */
     *cached = false;
     pthread_mutex_lock(&s->lock);
-    for (i = 0; i < SLOTS && !*cached; i++)
-        if (!atomic_load(&s->slots[i])) {
+    for (i = 0; i < SLOTS && !*cached; i++) {
+        enc_entry_t *cur = atomic_load(&s->slots[i]);
+        if (cur && cur->schema == e->schema && cur->id == e->id &&
+            !cur->target == !e->target) {
+            entry_free(e);
+            e = cur;
+            *cached = true;
+        } else if (!cur) {
             atomic_store_explicit(&s->slots[i], e, memory_order_release);
             *cached = true;
         }
+    }
     pthread_mutex_unlock(&s->lock);
     return e;
 }

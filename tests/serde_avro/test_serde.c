@@ -286,3 +286,74 @@ Test(avro_serde, in_a_topology) {
     kstream_avro_schema_destroy(sum);
     kstream_avro_registry_destroy(reg);
 }
+
+/* Several threads serialize and deserialize through one serde, each with
+ * its own values, several schemas at once. */
+typedef struct job {
+    kstream_serde_t *serde;
+    kstream_avro_schema_t *schema;
+    int fails;
+} job_t;
+
+#include <pthread.h>
+
+static void *worker(void *arg) {
+    job_t *job = arg;
+    kstream_avro_value_t *v = kstream_avro_value_new(job->schema, NULL, 0);
+    kstream_avro_value_t *back = kstream_avro_value_new(NULL, NULL, 0);
+    kstream_buf_t *b = kstream_buf_new();
+    int i;
+
+    for (i = 0; i < 500; i++) {
+        kstream_bytes_t by;
+        int64_t l = -1;
+        kstream_buf_reset(b);
+        if (kstream_avro_value_set_long(v, "n", i) ||
+            kstream_serde_serialize(job->serde, v, b)) {
+            __atomic_add_fetch(&job->fails, 1, __ATOMIC_RELAXED);
+            continue;
+        }
+        by = kstream_buf_bytes(b);
+        if (kstream_serde_deserialize(job->serde, by.data, by.len, back) ||
+            kstream_avro_value_get_long(back, "n", &l) || l != i)
+            __atomic_add_fetch(&job->fails, 1, __ATOMIC_RELAXED);
+    }
+    kstream_buf_destroy(b);
+    kstream_avro_value_destroy(v);
+    kstream_avro_value_destroy(back);
+    return NULL;
+}
+
+Test(avro_serde, shared_by_threads) {
+    kstream_avro_registry_t *reg = t_registry(
+            "mock://threads", (const char *const[]){
+                                      "value.subject.name.strategy",
+                                      "TopicRecordNameStrategy", NULL});
+    kstream_serde_t *serde =
+            kstream_avro_serde_new(reg, NULL, "mt", false, NULL, 0);
+    kstream_avro_schema_t *schemas[12];
+    job_t jobs[12];
+    pthread_t th[12];
+    char json[160];
+    int i;
+
+    for (i = 0; i < 12; i++) { /* 12 schemas: more than the serde's slots */
+        snprintf(json, sizeof(json),
+                 "{\"type\":\"record\",\"name\":\"R%d\",\"fields\":[{\"name\":"
+                 "\"n\",\"type\":\"long\"}]}",
+                 i % 12);
+        schemas[i] = t_schema(json);
+        jobs[i].serde = serde;
+        jobs[i].schema = schemas[i];
+        jobs[i].fails = 0;
+    }
+    for (i = 0; i < 12; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, worker, &jobs[i]), 0);
+    for (i = 0; i < 12; i++) {
+        pthread_join(th[i], NULL);
+        cr_assert_eq(jobs[i].fails, 0, "thread %d", i);
+        kstream_avro_schema_destroy(schemas[i]);
+    }
+    kstream_serde_destroy(serde);
+    kstream_avro_registry_destroy(reg);
+}
