@@ -18,9 +18,11 @@
  *  - kstream_avro_value_t: a generic value of a schema, wrapping an Avro-C
  *    generic avro_value_t (kstream_avro_value_avro() gives it to code that
  *    includes <avro.h>). Fields are read and set by path (below). A value
- *    is used by one thread at a time; it also holds the decoder's and
- *    encoder's reusable memory, so a value reused from record to record
- *    decodes without allocating in the steady state.
+ *    is used by one thread at a time; it also holds the decoder's
+ *    reusable memory and caches, so a value reused from record to record
+ *    decodes without allocating in the steady state (except where Avro-C's
+ *    generic arrays re-create their elements: an array that shrinks, and
+ *    map entries).
  *  - kstream_avro_conf_t: registry and serde settings, Confluent's names.
  *  - kstream_avro_registry_t: the schema registry client (HTTP, or
  *    "mock://" in memory) with its caches. Any thread.
@@ -231,24 +233,32 @@ KSTREAM_EXPORT kstream_err_t kstream_avro_value_key_at(
         kstream_avro_value_t *v, const char *path, size_t idx,
         const char **name);
 
-/** @name Typed getters: KSTREAM_OK, KSTREAM_ERR_NOT_FOUND, KSTREAM_ERR_SERDE
- *  (another type, or null), KSTREAM_ERR_INVALID_ARG. Strings and bytes are
- *  borrowed until \p v changes. */
+/* Typed getters. Each returns KSTREAM_OK, KSTREAM_ERR_NOT_FOUND (no such
+ * field, key or index), KSTREAM_ERR_SERDE (another type, or null: the
+ * message says which) or KSTREAM_ERR_INVALID_ARG (NULL \p v or output, bad
+ * path). Strings and bytes are borrowed until \p v changes. */
+
+/** A boolean into \p *out. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_get_boolean(
         kstream_avro_value_t *v, const char *path, bool *out);
+/** An int, or a long that fits 32 bits, into \p *out. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_get_int(
         kstream_avro_value_t *v, const char *path, int32_t *out);
+/** A long or an int into \p *out. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_get_long(
         kstream_avro_value_t *v, const char *path, int64_t *out);
+/** A float, or a double rounded to float, into \p *out. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_get_float(
         kstream_avro_value_t *v, const char *path, float *out);
+/** A double, float, long or int into \p *out. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_get_double(
         kstream_avro_value_t *v, const char *path, double *out);
-/** \p *str is NUL-terminated; \p len (may be NULL) excludes the NUL. */
+/** A string: \p *str is NUL-terminated (borrowed); \p len (may be NULL)
+ *  gets its length without the NUL. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_get_string(
         kstream_avro_value_t *v, const char *path, const char **str,
         size_t *len);
-/** bytes or fixed. */
+/** The content of a bytes or fixed (borrowed; \p len may be NULL). */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_get_bytes(
         kstream_avro_value_t *v, const char *path, const void **data,
         size_t *len);
@@ -269,28 +279,39 @@ KSTREAM_EXPORT kstream_err_t kstream_avro_value_get_branch(
         kstream_avro_value_t *v, const char *path, int *index,
         const char **type_name);
 
-/** @name Setters (values copied): KSTREAM_OK, KSTREAM_ERR_NOT_FOUND,
- *  KSTREAM_ERR_SERDE (another type, out of range), KSTREAM_ERR_INVALID_ARG.
- */
+/* Setters. Values are copied. Each returns KSTREAM_OK, KSTREAM_ERR_NOT_FOUND,
+ * KSTREAM_ERR_SERDE (another type, out of range: the message says which)
+ * or KSTREAM_ERR_INVALID_ARG (NULL \p v or value, bad path). A union at the
+ * end of the path gets the branch the value fits. A setter that fails may
+ * have selected union branches or appended elements on its way. */
+
+/** Null (a null type, or a union's null branch). */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_null(
         kstream_avro_value_t *v, const char *path);
+/** A boolean. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_boolean(
         kstream_avro_value_t *v, const char *path, bool val);
+/** An int (or a long). */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_int(
         kstream_avro_value_t *v, const char *path, int32_t val);
+/** A long (or an int, when \p val fits 32 bits). */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_long(
         kstream_avro_value_t *v, const char *path, int64_t val);
+/** A float (or a double). */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_float(
         kstream_avro_value_t *v, const char *path, float val);
+/** A double (or a float, rounded). */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_double(
         kstream_avro_value_t *v, const char *path, double val);
-/** \p str NUL-terminated. */
+/** A string; \p str NUL-terminated. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_string(
         kstream_avro_value_t *v, const char *path, const char *str);
-/** bytes, or fixed (then \p len must be the fixed size). */
+/** A bytes, or a fixed (then \p len must be the fixed size); \p data may
+ *  be NULL when \p len is 0. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_bytes(
         kstream_avro_value_t *v, const char *path, const void *data,
         size_t len);
+/** An enum, by \p symbol. */
 KSTREAM_EXPORT kstream_err_t kstream_avro_value_set_enum(
         kstream_avro_value_t *v, const char *path, const char *symbol);
 /** A decimal from text ("-12.34", "1e3" not accepted): at most the
