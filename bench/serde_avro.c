@@ -332,14 +332,14 @@ int main(void) {
            bench_quick() ? " [BENCH_QUICK]" : "");
     printf("serde_avro_decode: %.2f M rec/s (%.0f ns/record; rounds "
            "%.2f-%.2f), Avro-C avro_value_read %.2f M rec/s (%.0f ns); "
-           "%.3f allocation calls/record\n",
+           "%.3f allocation calls/record in libkstream\n",
            dec[ROUNDS / 2] / 1e6, 1e9 / dec[ROUNDS / 2], dec[0] / 1e6,
            dec[ROUNDS - 1] / 1e6, dec_c[ROUNDS / 2] / 1e6,
            1e9 / dec_c[ROUNDS / 2],
            (double)(a1.allocs - a0.allocs) / (double)(n * ROUNDS));
     printf("serde_avro_encode: %.2f M rec/s (%.0f ns/record; rounds "
            "%.2f-%.2f), Avro-C avro_value_write %.2f M rec/s (%.0f ns); "
-           "%.3f allocation calls/record\n",
+           "%.3f allocation calls/record in libkstream\n",
            enc[ROUNDS / 2] / 1e6, 1e9 / enc[ROUNDS / 2], enc[0] / 1e6,
            enc[ROUNDS - 1] / 1e6, enc_c[ROUNDS / 2] / 1e6,
            1e9 / enc_c[ROUNDS / 2],
