@@ -29,7 +29,21 @@ typedef struct ks_rqueue {
     int64_t committed;      /* last committed "consumed" */
     bool paused;
     struct ks_task *task; /* owner */
+    /* Stores to prefetch with each record's key (hint.c). */
+    ks_store_t **hints;
+    size_t nhints;
 } ks_rqueue_t;
+
+/* Hand key to the queue's hinted stores (see hint.c, and the prefetch op
+ * in state/store.h for deep). */
+static inline void ks_rqueue_hint(const ks_rqueue_t *q, const void *key,
+                                  size_t klen, bool deep)
+{
+    if (!key)
+        return; /* null keys never reach a key-value store */
+    for (size_t i = 0; i < q->nhints; i++)
+        ks_store_prefetch(q->hints[i], key, klen, deep);
+}
 
 /* ---- a logged store of a task: its changelog partition and restore ---- */
 typedef struct ks_store_log {
@@ -268,6 +282,13 @@ ks_rqueue_t *ks_task_add_queue(ks_task_t *task, const char *topic,
                                int32_t partition, const ks_node_t *source);
 /* Process the next record of the task (lowest head timestamp). Returns
  * KSTREAM_OK when there was none (*done = true). */
+/* List the stores that q's records are prefetched for (hint.c). */
+void ks_rqueue_find_hints(ks_task_t *task, ks_rqueue_t *q);
+/* The test driver is about to pipe a record: start fetching what it will
+ * touch in this thread's task for (topic, partition), if any (twice, deep
+ * false then true: see the prefetch op in state/store.h). */
+void ks_thread_hint(ks_thread_t *th, const char *topic, int32_t partition,
+                    const void *key, size_t klen, bool deep);
 kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
                                   bool *done);
 
