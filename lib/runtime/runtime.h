@@ -91,6 +91,12 @@ typedef struct ks_task {
     size_t nlogs;
     bool restoring;
     bool initialized; /* the nodes' init ran (close runs at free) */
+    /* Checkpoints (commit.c): records processed, and that count at the
+     * last checkpoint; due: the commit in progress writes this task's
+     * checkpoint (its RocksDB memtables flushed to disk first). */
+    uint64_t processed;
+    uint64_t processed_at_checkpoint;
+    bool checkpoint_due;
 } ks_task_t;
 
 typedef enum ks_handler {
@@ -151,12 +157,12 @@ typedef struct ks_thread {
                                may keep failing before the thread fails */
     int64_t commit_failing_since; /* now() of the first failed commit in a
                                      row; -1: the last one succeeded */
-    /* Checkpoints (and the RocksDB memtable flushes they need) are written
-     * by the commit after checkpoint_records processed records since the
-     * last one, and always by a final commit (revocation, close). 0:
-     * every commit (the test driver, deterministic). */
+    /* A task's checkpoint (and the RocksDB memtable flushes it needs) is
+     * written by the commit after the task processed checkpoint_records
+     * records since its last one (Kafka Streams' rule, per task), and
+     * always by a final commit (revocation, close). 0: every commit (the
+     * test driver, deterministic). */
     uint64_t checkpoint_records;
-    uint64_t processed_at_checkpoint;
     bool commit_final;
     /* Whether ks_thread_lock() locks: set by the app before the thread
      * starts (other threads query its stores); the test driver runs one
@@ -251,6 +257,7 @@ bool ks_thread_restoring(const ks_thread_t *th);
  * tasks whose stores all reached their end init their nodes and run.
  * ks_task_restore_end: a task closes (it leaves the restore assignment).
  * ks_thread_checkpoint: write the checkpoint file of every running task
+ * whose checkpoint_due is set
  * with persistent logged stores (after a successful commit; the one place
  * that decides the offsets).
  * ks_thread_restore_close: free the restore client.

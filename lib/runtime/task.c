@@ -232,6 +232,7 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     th->cur_msg = NULL;
     ks_arena_reset(env->arena);
     th->m.processed++;
+    task->processed++;
     task->input_wall = env->wall_clock;
     task->input_time = env->stream_time;
     task->idle_flushed = false;

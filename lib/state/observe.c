@@ -1,5 +1,5 @@
 /* observe.c - hints handed down a store stack to the first layer that
- * takes them: ks_store_prefetch() (see the ops' prefetch), and
+ * takes them: ks_store_bulk(), ks_store_prefetch() (see the ops), and
  * ks_store_observe_time(), the task's stream time to the
  * store stack (Kafka Streams' segmented stores track observedStreamTime
  * themselves; here the task can also push it, so that retention advances
@@ -14,6 +14,13 @@ void ks_store_observe_time(ks_store_t *s, int64_t t) {
             return;
         }
     }
+}
+
+kstream_err_t ks_store_bulk(ks_store_t *s, bool on) {
+    for (; s; s = s->inner)
+        if (s->ops->bulk)
+            return s->ops->bulk(s, on);
+    return KSTREAM_OK;
 }
 
 void ks_store_prefetch(ks_store_t *s, const void *key, size_t klen,

@@ -65,6 +65,11 @@ typedef struct ks_store_ops {
      * nothing to fetch (ks_store_prefetch() goes on down; the cache's
      * write-down looks further down itself). */
     void (*prefetch)(ks_store_t *s, const void *key, size_t klen, bool deep);
+    /* Optional: a bulk load (a restore) starts (on) or ends: no reads
+     * come meanwhile, so the layer may make writes cheaper and reads
+     * slower (kv_rocksdb: a vector memtable). NULL: nothing changes
+     * (ks_store_bulk() goes on down). */
+    kstream_err_t (*bulk)(ks_store_t *s, bool on);
 } ks_store_ops_t;
 
 struct ks_store {
@@ -105,6 +110,8 @@ ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
 /* Pass stream time down the stack (calls the first layer that has
  * observe_time). */
 void ks_store_observe_time(ks_store_t *s, int64_t t);
+/* Tell the first layer that has bulk that a bulk load starts or ends. */
+kstream_err_t ks_store_bulk(ks_store_t *s, bool on);
 /* Pass a prefetch hint down the stack (to the first layer that has
  * prefetch: the record cache when there is one). */
 void ks_store_prefetch(ks_store_t *s, const void *key, size_t klen,
