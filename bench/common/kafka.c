@@ -59,7 +59,7 @@ static const kb_setting_t kb_settings[] = {
          * scan or periodic metadata refresh: every run would start with
          * a stall of 0-1 s (raw pipe and app alike). A 10 ms refresh
          * interval bounds it at 10 ms. */
-        {"topic.metadata.refresh.interval.ms", "100000", P},
+        {"topic.metadata.refresh.interval.ms", "10", P},
         /* What the app's clients get by default (kafka_conf.c). */
         {"enable.auto.commit", "false", C | RAW_ONLY},
         {"enable.auto.offset.store", "false", C | RAW_ONLY},

@@ -24,6 +24,7 @@
  *
  * Single-threaded and deterministic: no clock, no randomness, no globals. */
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,12 @@
 typedef struct sim_chunk {
     struct sim_chunk *next;
     size_t used, cap;
-    bool mapped; /* mmap'd (sim_chunk_new), else malloc'd */
+    size_t mapped; /* 1: mmap'd (sim_chunk_new), 0: malloc'd (a size_t:
+                      data stays 8-byte aligned) */
     char data[];
 } sim_chunk_t;
+_Static_assert(offsetof(sim_chunk_t, data) % KS_SIM_ALIGN == 0,
+               "chunk data must be aligned for headers");
 
 /* A stored record; its offset is its index in the partition's array. Its
  * bytes are at data: nheaders headers, then the key, then the value. */
@@ -106,7 +110,7 @@ struct ks_sim {
  * one as appends reach them cost more than the appends' copying. */
 static sim_chunk_t *sim_chunk_new(ks_sim_t *sim, size_t cap) {
     sim_chunk_t *n;
-    bool mapped = false;
+    size_t mapped = 0;
 
     if (cap > SIZE_MAX - sizeof(*n))
         return NULL;
@@ -116,7 +120,7 @@ static sim_chunk_t *sim_chunk_new(ks_sim_t *sim, size_t cap) {
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (m != MAP_FAILED) {
             n = m;
-            mapped = true;
+            mapped = 1;
         }
     }
     if (!n)
