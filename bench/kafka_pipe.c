@@ -46,6 +46,9 @@
  * median of the per-round ratios (app / raw of the same round, so that
  * both see the same load on a shared machine).
  *
+ * BENCH_KAFKA_COUNT_ONLY=1: the count app's rounds alone, and no BENCH
+ * line (for profiling).
+ *
  * CPU: the process's CPU time over the timed interval (every thread: app
  * or pipe, brokers, reader) per wall-clock second, in cores. */
 #include <stdio.h>
@@ -336,6 +339,16 @@ int main(void)
 
     run_t raw[ROUNDS], sl[ROUNDS], cnt[ROUNDS];
     double rs[ROUNDS], rc[ROUNDS], v[ROUNDS];
+    const char *only = getenv("BENCH_KAFKA_COUNT_ONLY");
+    if (only && *only && strcmp(only, "0") != 0) {
+        /* For profiling: the count app alone, no BENCH line. */
+        for (int r = 0; r < rounds; r++) {
+            run_app(true, r, &cnt[r]);
+            printf("%s: count %.0f k rec/s\n", NAME, cnt[r].rate / 1e3);
+        }
+        kstream_dev_cluster_destroy(dc);
+        return 0;
+    }
     for (int r = 0; r < rounds; r++) {
         run_raw(r, &raw[r]);
         run_app(false, r, &sl[r]);

@@ -136,4 +136,5 @@ static kstream_err_t agg_process(kstream_ctx_t *ctx,
 const ks_proc_class_t ks_class_aggregate = {.kind = "aggregate",
                                             .init = agg_init,
                                             .process = agg_process,
-                                            .free_params = ks_agg_params_free};
+                                            .free_params = ks_agg_params_free,
+                                            .input_keyed = true};

@@ -184,6 +184,15 @@ struct ks_proc_class {
      * task's stream time did not move): emit what is now due
      * (suppression). Failures go through ks_fail(). */
     kstream_err_t (*advance)(kstream_ctx_t *ctx, int64_t stream_time);
+    /* Prefetch hints (runtime/task.c): keeps_key, the node forwards
+     * records under the key it got (filter, map_values, peek, ...);
+     * input_keyed, it reads and writes its stores under the key of the
+     * record it gets (key-value aggregations, table materialization). The
+     * stores of input_keyed nodes that a source reaches through keeps_key
+     * nodes are prefetched with each input record's key before the record
+     * is processed. A hint only: it never changes what happens. */
+    bool keeps_key;
+    bool input_keyed;
 };
 
 /* Forward to every child / to child i. */

@@ -46,4 +46,5 @@ static kstream_err_t source_process(kstream_ctx_t *ctx,
 
 const ks_proc_class_t ks_class_source = {.kind = "source",
                                          .process = source_process,
-                                         .free_params = source_free};
+                                         .free_params = source_free,
+                                         .keeps_key = true};

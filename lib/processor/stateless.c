@@ -65,10 +65,12 @@ static kstream_err_t filter_not_process(kstream_ctx_t *ctx,
 }
 
 const ks_proc_class_t ks_class_filter = {
-        .kind = "filter", .process = filter_process, .free_params = ks_cb_free};
+        .kind = "filter", .process = filter_process, .free_params = ks_cb_free,
+        .keeps_key = true};
 const ks_proc_class_t ks_class_filter_not = {.kind = "filter_not",
                                              .process = filter_not_process,
-                                             .free_params = ks_cb_free};
+                                             .free_params = ks_cb_free,
+                                             .keeps_key = true};
 
 /* ---- map, map_values, select_key ------------------------------------------ */
 static kstream_err_t map_common(kstream_ctx_t *ctx, const kstream_record_t *rec,
@@ -108,7 +110,8 @@ const ks_proc_class_t ks_class_map = {
         .kind = "map", .process = map_process, .free_params = ks_cb_free};
 const ks_proc_class_t ks_class_map_values = {.kind = "map_values",
                                              .process = map_values_process,
-                                             .free_params = ks_cb_free};
+                                             .free_params = ks_cb_free,
+                                             .keeps_key = true};
 const ks_proc_class_t ks_class_select_key = {.kind = "select_key",
                                              .process = select_key_process,
                                              .free_params = ks_cb_free};
@@ -152,7 +155,8 @@ const ks_proc_class_t ks_class_flat_map = {.kind = "flat_map",
 const ks_proc_class_t ks_class_flat_map_values = {
         .kind = "flat_map_values",
         .process = flat_map_values_process,
-        .free_params = ks_cb_free};
+        .free_params = ks_cb_free,
+        .keeps_key = true};
 
 /* ---- peek, foreach -------------------------------------------------------- */
 static kstream_err_t peek_process(kstream_ctx_t *ctx,
@@ -166,7 +170,8 @@ static kstream_err_t peek_process(kstream_ctx_t *ctx,
 }
 
 const ks_proc_class_t ks_class_peek = {
-        .kind = "peek", .process = peek_process, .free_params = ks_cb_free};
+        .kind = "peek", .process = peek_process, .free_params = ks_cb_free,
+        .keeps_key = true};
 const ks_proc_class_t ks_class_foreach = {
         .kind = "foreach", .process = peek_process, .free_params = ks_cb_free};
 
@@ -178,7 +183,8 @@ static kstream_err_t passthrough_process(kstream_ctx_t *ctx,
 }
 
 const ks_proc_class_t ks_class_passthrough = {.kind = "passthrough",
-                                              .process = passthrough_process};
+                                              .process = passthrough_process,
+                                              .keeps_key = true};
 
 /* ---- split ----------------------------------------------------------------
  * Children are the branches in order; with a default branch it is the
@@ -214,4 +220,5 @@ static void split_free(void *p)
 }
 
 const ks_proc_class_t ks_class_split = {
-        .kind = "split", .process = split_process, .free_params = split_free};
+        .kind = "split", .process = split_process, .free_params = split_free,
+        .keeps_key = true};

@@ -52,7 +52,8 @@ static kstream_err_t mat_process(kstream_ctx_t *ctx,
 const ks_proc_class_t ks_class_table_source = {.kind = "table",
                                                .init = mat_init,
                                                .process = mat_process,
-                                               .free_params = free};
+                                               .free_params = free,
+                                               .input_keyed = true};
 
 /* ---- filter ---------------------------------------------------------------- */
 static kstream_err_t test_value(kstream_ctx_t *ctx, const kstream_record_t *rec,

@@ -183,4 +183,5 @@ const ks_proc_class_t ks_class_table_aggregate = {
         .kind = "table_aggregate",
         .init = tagg_init,
         .process = tagg_process,
-        .free_params = ks_agg_params_free};
+        .free_params = ks_agg_params_free,
+        .input_keyed = true};

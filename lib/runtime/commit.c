@@ -15,7 +15,16 @@ static kstream_err_t flush_tasks(ks_thread_t *th)
         ks_task_t *task = th->tasks.items[t];
         if (task->restoring)
             continue;
+        task->checkpoint_due = th->commit_final ||
+                               task->processed -
+                                               task->processed_at_checkpoint >=
+                                       th->checkpoint_records;
+        /* Memtables go to disk only for a checkpoint: in between, commits
+         * stay cheap (with the WAL off, state since the last checkpoint is
+         * rebuilt from the changelog after a crash). */
+        ks_rocksdb_env_set_durable(th->rocks, task->checkpoint_due);
         kstream_err_t ferr = ks_task_flush_stores(task);
+        ks_rocksdb_env_set_durable(th->rocks, true);
         ks_arena_reset(task->env.arena);
         if (ferr) {
             ferr = ks_handle_record_error(
@@ -97,12 +106,7 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
     ks_thread_lock(th);
     th->last_commit = th->now(th->now_opaque);
     int64_t t0 = ks_clock_mono_ms();
-    bool checkpoint = th->commit_final ||
-                      th->m.processed - th->processed_at_checkpoint >=
-                              th->checkpoint_records;
-    ks_rocksdb_env_set_durable(th->rocks, checkpoint);
     kstream_err_t err = flush_tasks(th);
-    ks_rocksdb_env_set_durable(th->rocks, true);
     if (err) {
         ks_thread_unlock(th);
         return err;
@@ -121,10 +125,7 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
     } else {
         th->commit_failing_since = -1;
         th->m.commits++;
-        if (checkpoint) {
-            ks_thread_checkpoint(th);
-            th->processed_at_checkpoint = th->m.processed;
-        }
+        ks_thread_checkpoint(th); /* the tasks whose checkpoint is due */
         int64_t ms = ks_clock_mono_ms() - t0;
         th->m.commit_ms_last = ms;
         th->m.commit_ms_total += ms;

@@ -199,6 +199,14 @@ kstream_err_t ks_task_restore_begin(ks_task_t *task, ks_thread_t *th,
         kstream_err_t err = ensure_client(th, errstr, errstr_size);
         if (err)
             return err;
+        /* Writes only until the end (kv_rocksdb: a vector memtable). */
+        err = ks_store_bulk(log->below, true);
+        if (err) {
+            snprintf(errstr, errstr_size,
+                     "store '%s': preparing the restore failed: %s",
+                     log_store_name(task, log), kstream_err2str(err));
+            return err;
+        }
         log->restoring = true;
         log->started_ms = ks_clock_mono_ms();
         task->restoring = true;
@@ -393,8 +401,24 @@ static kstream_err_t finish_batch(ks_thread_t *th, bool *worked)
         bool done = true;
         for (size_t i = 0; i < task->nlogs; i++) {
             ks_store_log_t *log = &task->logs[i];
-            if (log->restoring && !log_progress(th, task, log))
+            if (!log->restoring)
+                continue;
+            if (!log_progress(th, task, log)) {
                 done = false;
+                continue;
+            }
+            /* Back to reads and writes (the store is complete). */
+            kstream_err_t err = ks_store_bulk(log->below, false);
+            if (err) {
+                th->failed = true;
+                th->error_code = err;
+                snprintf(th->error, sizeof(th->error),
+                         "task %d_%d: store '%s': ending the restore "
+                         "failed: %s",
+                         task->sub->id, (int)task->partition,
+                         log_store_name(task, log), kstream_err2str(err));
+                return err;
+            }
         }
         if (done) {
             *worked = true;
@@ -505,7 +529,9 @@ void ks_thread_checkpoint(ks_thread_t *th)
      * exactly_once_v2 this is where transaction-aware offsets go. */
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
-        if (!task->restoring)
+        if (!task->restoring && task->checkpoint_due) {
             checkpoint_task(th, task);
+            task->processed_at_checkpoint = task->processed;
+        }
     }
 }

@@ -29,7 +29,21 @@ typedef struct ks_rqueue {
     int64_t committed;      /* last committed "consumed" */
     bool paused;
     struct ks_task *task; /* owner */
+    /* Stores to prefetch with each record's key (hint.c). */
+    ks_store_t **hints;
+    size_t nhints;
 } ks_rqueue_t;
+
+/* Hand key to the queue's hinted stores (see hint.c, and the prefetch op
+ * in state/store.h for deep). */
+static inline void ks_rqueue_hint(const ks_rqueue_t *q, const void *key,
+                                  size_t klen, bool deep)
+{
+    if (!key)
+        return; /* null keys never reach a key-value store */
+    for (size_t i = 0; i < q->nhints; i++)
+        ks_store_prefetch(q->hints[i], key, klen, deep);
+}
 
 /* ---- a logged store of a task: its changelog partition and restore ---- */
 typedef struct ks_store_log {
@@ -77,6 +91,12 @@ typedef struct ks_task {
     size_t nlogs;
     bool restoring;
     bool initialized; /* the nodes' init ran (close runs at free) */
+    /* Checkpoints (commit.c): records processed, and that count at the
+     * last checkpoint; due: the commit in progress writes this task's
+     * checkpoint (its RocksDB memtables flushed to disk first). */
+    uint64_t processed;
+    uint64_t processed_at_checkpoint;
+    bool checkpoint_due;
 } ks_task_t;
 
 typedef enum ks_handler {
@@ -137,12 +157,12 @@ typedef struct ks_thread {
                                may keep failing before the thread fails */
     int64_t commit_failing_since; /* now() of the first failed commit in a
                                      row; -1: the last one succeeded */
-    /* Checkpoints (and the RocksDB memtable flushes they need) are written
-     * by the commit after checkpoint_records processed records since the
-     * last one, and always by a final commit (revocation, close). 0:
-     * every commit (the test driver, deterministic). */
+    /* A task's checkpoint (and the RocksDB memtable flushes it needs) is
+     * written by the commit after the task processed checkpoint_records
+     * records since its last one (Kafka Streams' rule, per task), and
+     * always by a final commit (revocation, close). 0: every commit (the
+     * test driver, deterministic). */
     uint64_t checkpoint_records;
-    uint64_t processed_at_checkpoint;
     bool commit_final;
     /* Whether ks_thread_lock() locks: set by the app before the thread
      * starts (other threads query its stores); the test driver runs one
@@ -237,6 +257,7 @@ bool ks_thread_restoring(const ks_thread_t *th);
  * tasks whose stores all reached their end init their nodes and run.
  * ks_task_restore_end: a task closes (it leaves the restore assignment).
  * ks_thread_checkpoint: write the checkpoint file of every running task
+ * whose checkpoint_due is set
  * with persistent logged stores (after a successful commit; the one place
  * that decides the offsets).
  * ks_thread_restore_close: free the restore client.
@@ -268,6 +289,13 @@ ks_rqueue_t *ks_task_add_queue(ks_task_t *task, const char *topic,
                                int32_t partition, const ks_node_t *source);
 /* Process the next record of the task (lowest head timestamp). Returns
  * KSTREAM_OK when there was none (*done = true). */
+/* List the stores that q's records are prefetched for (hint.c). */
+void ks_rqueue_find_hints(ks_task_t *task, ks_rqueue_t *q);
+/* The test driver is about to pipe a record: start fetching what it will
+ * touch in this thread's task for (topic, partition), if any (twice, deep
+ * false then true: see the prefetch op in state/store.h). */
+void ks_thread_hint(ks_thread_t *th, const char *topic, int32_t partition,
+                    const void *key, size_t klen, bool deep);
 kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
                                   bool *done);
 

@@ -133,6 +133,7 @@ void ks_task_free(ks_task_t *task)
     ks_task_close_stores(task);
     for (size_t q = 0; q < task->nqueues; q++) {
         free(task->queues[q]->items);
+        free(task->queues[q]->hints);
         free(task->queues[q]->topic);
         free(task->queues[q]);
     }
@@ -161,6 +162,7 @@ ks_rqueue_t *ks_task_add_queue(ks_task_t *task, const char *topic,
     q->consumed = -1;
     q->committed = -1;
     task->queues[task->nqueues++] = q;
+    ks_rqueue_find_hints(task, q);
     return q;
 }
 
@@ -182,6 +184,9 @@ static ks_rqueue_t *next_queue(ks_task_t *task)
     return best;
 }
 
+#define HINT_DEEP 2    /* records ahead whose store entries are fetched */
+#define HINT_SHALLOW 4 /* records ahead whose hash slots are fetched */
+
 kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
                                   bool *done)
 {
@@ -195,6 +200,16 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     q->head = (q->head + 1) & (q->cap - 1);
     q->n--;
     task->buffered--;
+    if (q->nhints && q->n > HINT_DEEP) {
+        /* Two stages (see hint.c): the slot of the record four ahead, the
+         * entry of the record two ahead (its slot fetched by now). */
+        const ks_msg_t *m = &q->items[(q->head + HINT_DEEP) & (q->cap - 1)].msg;
+        ks_rqueue_hint(q, m->key, m->key_len, true);
+        if (q->n > HINT_SHALLOW) {
+            m = &q->items[(q->head + HINT_SHALLOW) & (q->cap - 1)].msg;
+            ks_rqueue_hint(q, m->key, m->key_len, false);
+        }
+    }
 
     ks_task_env_t *env = &task->env;
     kstream_record_t rec;
@@ -217,6 +232,7 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     th->cur_msg = NULL;
     ks_arena_reset(env->arena);
     th->m.processed++;
+    task->processed++;
     task->input_wall = env->wall_clock;
     task->input_time = env->stream_time;
     task->idle_flushed = false;

@@ -4,9 +4,9 @@
  * One ks_cache_t per stream thread holds the byte bound and one LRU ring
  * over the entries of every caching layer of the thread. A caching layer
  * (a ks_store_t over its inner store) keeps:
- *   - a hash index: a chained hash table whose chains are linked through
- *     the entries themselves (one pointer per entry, one slot per one or
- *     two entries), for O(1) lookups;
+ *   - a hash index: open addressing over 8-byte slots holding tagged
+ *     entry addresses (cache_int.h), for O(1) lookups that read one
+ *     entry;
  *   - a dirty ring: its dirty entries in the order they were first
  *     dirtied (a put of an already dirty key keeps its place), which is
  *     the order flush writes them down;
@@ -28,8 +28,8 @@
  * same size, so a miss that evicts does not call malloc or free either.
  *
  * An entry costs klen + vlen + CACHE_ENTRY_OVERHEAD bytes of the bound:
- * the entry's header and its share of the hash table (8-byte slots, one to
- * two per entry), so the charge is what the cache allocates (the
+ * the entry's header and its share of the hash table (8-byte slots, at a
+ * load of 2/5 to 4/5), so the charge is what the cache allocates (the
  * allocator's own rounding aside). Ordered layers also charge their
  * index's node, slot and key copy (CACHE_ORDER_OVERHEAD + klen). The
  * iterators' copies (below) are not charged.
@@ -169,15 +169,16 @@ static void drop_entries(cache_layer_t *L, bool update_index) {
     size_t i;
 
     for (i = 0; i <= L->mask; i++) {
-        cache_entry_t *e = L->slots[i], *next;
-        L->slots[i] = NULL;
-        for (; e; e = next) {
-            next = e->hnext;
-            if (update_index && L->order)
-                (void)L->order->ops->put(L->order, e->key, e->klen, NULL, 0);
-            ks_cache_entry_remove(L, e, false);
-        }
+        uintptr_t s = L->slots[i];
+        L->slots[i] = 0;
+        if (!slot_used(s))
+            continue;
+        cache_entry_t *e = slot_entry(L, s);
+        if (update_index && L->order)
+            (void)L->order->ops->put(L->order, e->key, e->klen, NULL, 0);
+        ks_cache_entry_remove(L, e, false);
     }
+    L->tombs = 0;
     assert(L->count == 0);
 }
 
@@ -197,6 +198,33 @@ static void cache_close(ks_store_t *s) {
     free(L);
 }
 
+/* Shallow: the key's first hash slot. Deep: the entry whose tag matches
+ * (its header and key), found in the slots without reading entries. A
+ * key absent from the cache is not looked for below: the lookup that
+ * follows finds out. */
+static void cache_prefetch(ks_store_t *s, const void *key, size_t klen,
+                           bool deep) {
+    cache_layer_t *L = (cache_layer_t *)s;
+    uint64_t h = key_hash(key, klen);
+    uintptr_t tag = slot_tag(h);
+    size_t i = h & L->mask;
+
+    if (!deep) {
+        PREFETCH_W(&L->slots[i]);
+        return;
+    }
+    for (;; i = (i + 1) & L->mask) {
+        uintptr_t v = L->slots[i];
+        if (v == 0)
+            return;
+        if (slot_used(v) && slot_may_be(L, v, tag)) {
+            const cache_entry_t *e = slot_entry(L, v);
+            PREFETCH_W(e);
+            PREFETCH_W((const char *)e + 64);
+            return;
+        }
+    }
+}
 
 static const ks_store_ops_t cache_ops = {
         .kind = "cache",
@@ -208,6 +236,7 @@ static const ks_store_ops_t cache_ops = {
         .flush = ks_cache_flush,
         .close = cache_close,
         .observe_time = NULL, /* passed to inner */
+        .prefetch = cache_prefetch,
 };
 
 /* ---- public (internal) functions ------------------------------------------ */
@@ -276,7 +305,7 @@ ks_store_t *ks_cache_wrap(ks_store_t *inner, ks_cache_t *cache,
     ring_init(&L->dirty);
     ks_buf_init(&L->old, NULL);
     ks_buf_init(&L->got, NULL);
-    L->slots = calloc(CACHE_MIN_SLOTS, sizeof(*L->slots));
+    L->slots = calloc(CACHE_MIN_SLOTS, sizeof(*L->slots)); /* all empty */
     L->mask = CACHE_MIN_SLOTS - 1;
     if (!L->slots || ks_buf_reserve(&L->old, 1) != 0 ||
         ks_buf_reserve(&L->got, 1) != 0) {
@@ -313,8 +342,10 @@ kstream_err_t ks_cache_set_ordered(ks_store_t *layer) {
     if (!ix)
         return KSTREAM_ERR_NO_MEMORY;
     for (i = 0; i <= L->mask; i++) {
-        cache_entry_t *e;
-        for (e = L->slots[i]; e; e = e->hnext) {
+        if (!slot_used(L->slots[i]))
+            continue;
+        cache_entry_t *e = slot_entry(L, L->slots[i]);
+        {
             kstream_err_t err = ix->ops->put(ix, e->key, e->klen, &e,
                                              sizeof(e));
             if (err != KSTREAM_OK) {

@@ -3,36 +3,81 @@
  * the thread's LRU ring. See cache.c for the design. */
 #include "state/cache_int.h"
 
-static cache_entry_t **slot_link(cache_layer_t *L, cache_entry_t *e) {
-    cache_entry_t **pp = &L->slots[key_hash(e->key, e->klen) & L->mask];
+/* The index of the slot holding e. */
+static size_t slot_of(const cache_layer_t *L, const cache_entry_t *e) {
+    size_t i = key_hash(e->key, e->klen) & L->mask;
 
-    while (*pp != e) {
-        assert(*pp != NULL);
-        pp = &(*pp)->hnext;
+    for (;; i = (i + 1) & L->mask) {
+        uintptr_t s = L->slots[i];
+        assert(s != 0);
+        if (slot_used(s) && slot_entry(L, s) == e)
+            return i;
     }
-    return pp;
 }
 
-/* Rehash into ncap slots (a power of two). -1: out of memory, unchanged. */
+/* The slot value for e (of key hash h). */
+static uintptr_t slot_make(const cache_layer_t *L, const cache_entry_t *e,
+                           uint64_t h) {
+    uintptr_t p = (uintptr_t)e;
+    return L->untagged ? p : p | slot_tag(h);
+}
+
+/* Put e (of key hash h, not in the index) into the first free slot of its
+ * probe sequence (the caller knows the key is absent). */
+static void slot_insert(cache_layer_t *L, cache_entry_t *e, uint64_t h) {
+    size_t i = h & L->mask;
+
+    while (slot_used(L->slots[i]))
+        i = (i + 1) & L->mask;
+    if (L->slots[i] == SLOT_DELETED)
+        L->tombs--;
+    L->slots[i] = slot_make(L, e, h);
+}
+
+/* Rehash into ncap slots (a power of two), dropping deleted slots. -1:
+ * out of memory, unchanged. */
 static int slots_resize(cache_layer_t *L, size_t ncap) {
-    cache_entry_t **ns = calloc(ncap, sizeof(*ns));
-    size_t i;
+    uintptr_t *old = L->slots;
+    size_t omask = L->mask, i;
+    uintptr_t *ns = calloc(ncap, sizeof(*ns));
 
     if (!ns)
         return -1;
-    for (i = 0; i <= L->mask; i++) {
-        cache_entry_t *e = L->slots[i], *next;
-        for (; e; e = next) {
-            size_t j = key_hash(e->key, e->klen) & (ncap - 1);
-            next = e->hnext;
-            e->hnext = ns[j];
-            ns[j] = e;
-        }
-    }
-    free(L->slots);
     L->slots = ns;
     L->mask = ncap - 1;
+    L->tombs = 0;
+    for (i = 0; i <= omask; i++) {
+        if (!slot_used(old[i]))
+            continue;
+        cache_entry_t *e = slot_entry(L, old[i]);
+        slot_insert(L, e, key_hash(e->key, e->klen));
+    }
+    free(old);
     return 0;
+}
+
+/* An entry address does not fit under the tags: drop them for good, in
+ * place (every address in the table fits, so only the tags go). */
+static void slots_check_address(cache_layer_t *L, const cache_entry_t *e) {
+    size_t i;
+
+    if (L->untagged || ((uintptr_t)e & ~SLOT_PTR_MASK) == 0)
+        return;
+    for (i = 0; i <= L->mask; i++)
+        if (slot_used(L->slots[i]))
+            L->slots[i] &= SLOT_PTR_MASK;
+    L->untagged = true;
+}
+
+/* Make room for one more entry at address e (before it is inserted). */
+static int slots_reserve(cache_layer_t *L, const cache_entry_t *e) {
+    size_t cap = L->mask + 1;
+
+    slots_check_address(L, e);
+    if ((L->count + L->tombs + 1) * 5 <= cap * 4)
+        return 0;
+    /* Mostly deleted slots: clean up at the same size; else grow. */
+    return slots_resize(L, (L->count + 1) * 5 <= cap * 2 ? cap : cap * 2);
 }
 
 /* ---- the LRU ring ----------------------------------------------------------
@@ -96,16 +141,17 @@ kstream_err_t ks_cache_entry_new(cache_layer_t *L, uint64_t h, const void *key,
                                bool deleted, cache_entry_t **out) {
     ks_cache_t *c = L->cache;
     cache_entry_t *e;
-    size_t j;
 
     if (klen > CACHE_MAX_LEN || len > CACHE_MAX_LEN ||
         klen + len > (size_t)PTRDIFF_MAX - ENTRY_HDR)
         return KSTREAM_ERR_TOO_LARGE;
-    if (L->count + 1 > L->mask + 1 && slots_resize(L, (L->mask + 1) * 2))
-        return KSTREAM_ERR_NO_MEMORY;
     e = entry_alloc(c, ENTRY_HDR + klen + len);
     if (!e)
         return KSTREAM_ERR_NO_MEMORY;
+    if (slots_reserve(L, e) != 0) {
+        free(e);
+        return KSTREAM_ERR_NO_MEMORY;
+    }
     e->klen = (uint32_t)klen;
     e->vlen = (uint32_t)len;
     e->meta = L->id << 8 | (deleted ? F_DELETED : 0);
@@ -122,9 +168,7 @@ kstream_err_t ks_cache_entry_new(cache_layer_t *L, uint64_t h, const void *key,
             return err;
         }
     }
-    j = h & L->mask;
-    e->hnext = L->slots[j];
-    L->slots[j] = e;
+    slot_insert(L, e, h);
     L->count++;
     L->last = e;
     ring_init(&e->dirty);
@@ -140,19 +184,20 @@ kstream_err_t ks_cache_entry_new(cache_layer_t *L, uint64_t h, const void *key,
  * on out-of-memory (e unchanged). Not charged here. */
 cache_entry_t * ks_cache_entry_resize(cache_layer_t *L, cache_entry_t *e,
                                    size_t len) {
-    cache_entry_t **link;
+    size_t slot;
     cache_entry_t *n;
 
     if (entry_has(e, F_TOUCHED))
         ks_cache_lru_apply(L->cache); /* the log holds e's address */
-    link = slot_link(L, e);
+    slot = slot_of(L, e);
     n = realloc(e, ENTRY_HDR + e->klen + len);
     if (!n)
         return NULL;
     entry_set_flag(n, F_SLACK, false);
     if (n == e)
         return n;
-    *link = n; /* a slot, or another entry's hnext */
+    slots_check_address(L, n); /* (positions do not change) */
+    L->slots[slot] = slot_make(L, n, key_hash(n->key, n->klen));
     ring_moved(&n->lru);
     if (entry_has(n, F_DIRTY))
         ring_moved(&n->dirty);
@@ -177,7 +222,8 @@ void ks_cache_entry_remove(cache_layer_t *L, cache_entry_t *e,
     if (entry_has(e, F_TOUCHED))
         ks_cache_lru_apply(L->cache); /* the log holds e's address */
     if (update_index) {
-        *slot_link(L, e) = e->hnext;
+        L->slots[slot_of(L, e)] = SLOT_DELETED;
+        L->tombs++;
         if (L->order)
             (void)L->order->ops->put(L->order, e->key, e->klen, NULL, 0);
     }
@@ -188,9 +234,9 @@ void ks_cache_entry_remove(cache_layer_t *L, cache_entry_t *e,
     ring_unlink(&e->lru);
     L->cache->bytes -= entry_size(L, e);
     entry_release(L->cache, e);
-    /* Halve the table when the entries fall under a quarter of it (no
-     * harm if that fails). */
+    /* Halve the table when the entries fall under a fifth of it (no harm
+     * if that fails). */
     if (update_index && L->mask + 1 > CACHE_MIN_SLOTS &&
-        L->count < (L->mask + 1) / 4)
+        L->count * 5 < L->mask + 1)
         (void)slots_resize(L, (L->mask + 1) / 2);
 }

@@ -92,8 +92,10 @@ static kstream_err_t snap_unordered(cache_iter_t *it, cache_layer_t *L,
         ks_key_cmp(b->from, b->flen, b->to, b->tlen) > 0)
         return KSTREAM_OK; /* from > to: empty */
     for (i = 0; i <= L->mask; i++) {
-        cache_entry_t *e;
-        for (e = L->slots[i]; e; e = e->hnext) {
+        if (!slot_used(L->slots[i]))
+            continue;
+        cache_entry_t *e = slot_entry(L, L->slots[i]);
+        {
             if (!in_bounds(b, e))
                 continue;
             if (n == cap) {

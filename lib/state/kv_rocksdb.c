@@ -32,6 +32,18 @@
  * Flush: data survives close and reopen, and a crash loses at most what
  * the changelog restores.
  *
+ * Puts and deletes are gathered in a write batch and written together
+ * (at most RDB_BATCH_MAX of them or RDB_BATCH_BYTES, and before every
+ * flush, range, count and close): one RocksDB write per batch instead of
+ * one per put, whose fixed cost (write thread, sequence numbers,
+ * thread-local contexts) is a third or more of a small put. A cache flush
+ * or a restore writes thousands of keys in a row. Reads stay exact: a
+ * get of a key that may be in the pending batch (its hash's bit is set in
+ * a small bit set) writes the batch first; other gets read the database
+ * as is. A failed batch write fails the store (the error is returned by
+ * the operation that wrote it); with the WAL off a crash loses the batch
+ * as it would the memtable.
+ *
  * Iterators are plain RocksDB iterators (no explicit snapshot; RocksDB
  * pins a consistent view at creation, so writes while an iterator is open
  * are not seen by it). The inclusive bound `to` becomes the exclusive
@@ -42,149 +54,32 @@
  *
  * A store belongs to one task (one thread); the env is shared by all the
  * stream threads, so its list of open stores is under a mutex. */
-#include "state/store.h"
-#include "core/core.h"
+#include "state/kv_rocksdb_int.h"
 
 #include <assert.h>
-#include <pthread.h>
-#include <rocksdb/c.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RDB_MIN_MEMORY ((size_t)1 << 20)
-#define RDB_MAX_WRITE_BUFFERS 2
-#define RDB_MIN_WRITE_BUFFER ((size_t)64 << 10)
-#define RDB_MAX_ARENA_BLOCK ((size_t)1 << 20)
-#define RDB_LOG_FILES 2
-#define RDB_LOG_FILE_BYTES ((size_t)1 << 20)
-
-typedef struct kv_rdb kv_rdb_t;
-
-struct ks_rocksdb_env {
-    rocksdb_cache_t *cache;
-    rocksdb_block_based_table_options_t *table; /* cache + bloom filter */
-    size_t cache_bytes;
-    size_t wb_budget; /* W: all memtables together */
-    pthread_mutex_t lock;
-    /* Under lock: */
-    kv_rdb_t *stores; /* open stores */
-    size_t n_open;
-    size_t share; /* write_buffer_size of every open store is <= share */
-    bool durable; /* flush() writes memtables (ks_rocksdb_env_set_durable) */
-};
-
-struct kv_rdb {
-    ks_store_t base;
-    ks_rocksdb_env_t *env;
-    rocksdb_t *db;
-    rocksdb_readoptions_t *ropts;
-    rocksdb_writeoptions_t *wopts; /* WAL off */
-    rocksdb_flushoptions_t *fopts; /* wait */
-    rocksdb_pinnableslice_t *pinned; /* value of the last get */
-    kv_rdb_t *prev, *next;           /* env->stores, under env->lock */
-    int open_iters;
-    /* Last RocksDB error, for a debugger or a future accessor. */
-    char errmsg[256];
-};
-
-/* Convert a RocksDB error once: keep its text, free it. */
-static kstream_err_t rdb_fail(kv_rdb_t *s, const char *what, char *err) {
-    snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, err);
-    rocksdb_free(err);
-    return KSTREAM_ERR_STORE;
+static size_t batch_bit(const void *key, size_t klen) {
+    return (size_t)(ks_hash_bytes(key, klen) & (RDB_BATCH_BITS - 1));
 }
 
-static void release_pinned(kv_rdb_t *s) {
-    if (s->pinned) {
-        rocksdb_pinnableslice_destroy(s->pinned);
-        s->pinned = NULL;
-    }
-}
-
-/* ---- environment ---------------------------------------------------------- */
-
-ks_rocksdb_env_t *ks_rocksdb_env_new(size_t memory_bytes, char *errstr,
-                                     size_t errstr_size) {
-    ks_rocksdb_env_t *env;
-
-    if (memory_bytes < RDB_MIN_MEMORY) {
-        ks_errstr(errstr, errstr_size,
-                  "rocksdb.memory.bytes must be at least %zu, not %zu",
-                  RDB_MIN_MEMORY, memory_bytes);
-        return NULL;
-    }
-    env = calloc(1, sizeof(*env));
-    if (!env) {
-        ks_errstr(errstr, errstr_size, "out of memory");
-        return NULL;
-    }
-    env->durable = true;
-    env->wb_budget = memory_bytes / 4;
-    env->cache_bytes = memory_bytes - env->wb_budget;
-    if (pthread_mutex_init(&env->lock, NULL) != 0) {
-        free(env);
-        ks_errstr(errstr, errstr_size, "cannot create a mutex");
-        return NULL;
-    }
-    env->cache = rocksdb_cache_create_lru(env->cache_bytes);
-    env->table = rocksdb_block_based_options_create();
-    rocksdb_block_based_options_set_block_cache(env->table, env->cache);
-    rocksdb_block_based_options_set_cache_index_and_filter_blocks(env->table,
-                                                                  1);
-    rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(
-            env->table, 1);
-    rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(
-            env->table, 1);
-    /* Gets of absent keys (first record of a key) skip the SST files.
-     * The table options own the policy. */
-    rocksdb_block_based_options_set_filter_policy(
-            env->table, rocksdb_filterpolicy_create_bloom_full(10));
-    return env;
-}
-
-/* Every store must be closed first. */
-void ks_rocksdb_env_destroy(ks_rocksdb_env_t *env) {
-    if (!env)
-        return;
-    assert(env->n_open == 0);
-    /* The table options hold a reference to the cache; the cache is freed
-     * when the last holder lets go. */
-    rocksdb_block_based_options_destroy(env->table);
-    rocksdb_cache_destroy(env->cache);
-    pthread_mutex_destroy(&env->lock);
-    free(env);
-}
-
-/* write_buffer_size for each of n open stores: the largest power of two
- * <= W / (2n), at least RocksDB's minimum. */
-static size_t wb_share(const ks_rocksdb_env_t *env, size_t n) {
-    size_t want = env->wb_budget / (RDB_MAX_WRITE_BUFFERS * n);
-    size_t p = RDB_MIN_WRITE_BUFFER;
-
-    while (p <= want / 2)
-        p *= 2;
-    return p;
-}
-
-static size_t arena_block(size_t share) {
-    size_t a = share / 8;
-    return a > RDB_MAX_ARENA_BLOCK ? RDB_MAX_ARENA_BLOCK : a;
-}
-
-/* Lower an open store's memtable size. Under env->lock. */
-static void apply_share(kv_rdb_t *s, size_t share) {
-    static const char *const keys[] = {"write_buffer_size",
-                                       "arena_block_size"};
-    char wbs[32], arena[32];
-    const char *vals[2] = {wbs, arena};
+/* Write the pending batch, if any. */
+kstream_err_t ks_rdb_batch_write(kv_rdb_t *s) {
     char *err = NULL;
 
-    snprintf(wbs, sizeof(wbs), "%zu", share);
-    snprintf(arena, sizeof(arena), "%zu", arena_block(share));
-    rocksdb_set_options(s->db, 2, keys, vals, &err);
-    if (err) /* the store keeps working with its larger buffers */
-        rdb_fail(s, "set write buffer size", err);
+    if (!s->db)
+        return KSTREAM_ERR_STORE; /* a failed reopen */
+    if (s->nbatch == 0)
+        return KSTREAM_OK;
+    rocksdb_write(s->db, s->wopts, s->batch, &err);
+    rocksdb_writebatch_clear(s->batch);
+    s->nbatch = 0;
+    s->batch_bytes = 0;
+    memset(s->bits, 0, sizeof(s->bits));
+    if (err)
+        return rdb_fail(s, "write", err);
+    return KSTREAM_OK;
 }
 
 /* ---- store operations ----------------------------------------------------- */
@@ -197,8 +92,19 @@ static kstream_err_t rdb_get(ks_store_t *store, const void *key, size_t klen,
     size_t len = 0;
 
     release_pinned(s);
-    s->pinned = rocksdb_get_pinned(s->db, s->ropts, key ? key : "", klen,
-                                   &err);
+    if (!s->db)
+        return KSTREAM_ERR_STORE; /* a failed reopen */
+    if (!key)
+        key = "";
+    if (s->nbatch > 0) {
+        size_t b = batch_bit(key, klen);
+        if (s->bits[b / 64] >> (b % 64) & 1) {
+            kstream_err_t werr = ks_rdb_batch_write(s);
+            if (werr)
+                return werr;
+        }
+    }
+    s->pinned = rocksdb_get_pinned(s->db, s->ropts, key, klen, &err);
     if (err)
         return rdb_fail(s, "get", err);
     if (!s->pinned)
@@ -212,17 +118,21 @@ static kstream_err_t rdb_get(ks_store_t *store, const void *key, size_t klen,
 static kstream_err_t rdb_put(ks_store_t *store, const void *key, size_t klen,
                              const void *value, size_t vlen) {
     kv_rdb_t *s = (kv_rdb_t *)store;
-    char *err = NULL;
+    size_t b;
 
     release_pinned(s);
     if (!key)
         key = "";
     if (value)
-        rocksdb_put(s->db, s->wopts, key, klen, value, vlen, &err);
+        rocksdb_writebatch_put(s->batch, key, klen, value, vlen);
     else
-        rocksdb_delete(s->db, s->wopts, key, klen, &err);
-    if (err)
-        return rdb_fail(s, value ? "put" : "delete", err);
+        rocksdb_writebatch_delete(s->batch, key, klen);
+    b = batch_bit(key, klen);
+    s->bits[b / 64] |= (uint64_t)1 << (b % 64);
+    s->nbatch++;
+    s->batch_bytes += klen + (value ? vlen : 0);
+    if (s->nbatch >= RDB_BATCH_MAX || s->batch_bytes >= RDB_BATCH_BYTES)
+        return ks_rdb_batch_write(s);
     return KSTREAM_OK;
 }
 
@@ -231,6 +141,8 @@ static uint64_t rdb_approximate_count(ks_store_t *store) {
     uint64_t n = 0;
 
     release_pinned(s);
+    if (ks_rdb_batch_write(s) != KSTREAM_OK)
+        return 0;
     if (rocksdb_property_int(s->db, "rocksdb.estimate-num-keys", &n) != 0)
         return 0;
     return n;
@@ -244,8 +156,11 @@ void ks_rocksdb_env_set_durable(ks_rocksdb_env_t *env, bool on) {
 static kstream_err_t rdb_flush(ks_store_t *store) {
     kv_rdb_t *s = (kv_rdb_t *)store;
     char *err = NULL;
+    kstream_err_t werr;
 
     release_pinned(s);
+    if ((werr = ks_rdb_batch_write(s)) != KSTREAM_OK)
+        return werr;
     if (!s->env->durable)
         return KSTREAM_OK;
     rocksdb_flush(s->db, s->fopts, &err);
@@ -274,14 +189,14 @@ static void rdb_close(ks_store_t *store) {
 
     /* Without a WAL, unflushed memtables would be lost. close cannot
      * report an error: the changelog restores what a failed flush lost. */
-    rocksdb_flush(s->db, s->fopts, &err);
-    if (err)
-        rdb_fail(s, "flush on close", err);
-    rocksdb_close(s->db);
-    rocksdb_readoptions_destroy(s->ropts);
-    rocksdb_writeoptions_destroy(s->wopts);
-    rocksdb_flushoptions_destroy(s->fopts);
-    free(s);
+    if (s->db) {
+        (void)ks_rdb_batch_write(s);
+        rocksdb_flush(s->db, s->fopts, &err);
+        if (err)
+            rdb_fail(s, "flush on close", err);
+        rocksdb_close(s->db);
+    }
+    ks_rdb_free(s);
 }
 
 /* ---- iterators ------------------------------------------------------------ */
@@ -398,8 +313,11 @@ static kstream_err_t rdb_range(ks_store_t *store, const void *from,
     kv_rdb_t *s = (kv_rdb_t *)store;
     rdb_iter_t *it;
     size_t ulen = 0;
+    kstream_err_t werr;
 
     release_pinned(s);
+    if ((werr = ks_rdb_batch_write(s)) != KSTREAM_OK)
+        return werr;
     if (!from)
         flen = 0;
     if (to) {
@@ -434,8 +352,11 @@ static kstream_err_t rdb_prefix(ks_store_t *store, const void *prefix,
     rdb_iter_t *it;
     size_t ulen = plen;
     uint8_t *u;
+    kstream_err_t werr;
 
     release_pinned(s);
+    if ((werr = ks_rdb_batch_write(s)) != KSTREAM_OK)
+        return werr;
     /* The successor of every key with the prefix: drop trailing 0xff
      * bytes, increment the last one left. */
     while (ulen > 0 && p[ulen - 1] == 0xff)
@@ -452,7 +373,7 @@ static kstream_err_t rdb_prefix(ks_store_t *store, const void *prefix,
     return iter_start(s, it, ulen > 0, ulen, out);
 }
 
-static const ks_store_ops_t rdb_ops = {
+const ks_store_ops_t ks_rdb_ops = {
         .kind = "rocksdb",
         .get = rdb_get,
         .put = rdb_put,
@@ -461,69 +382,6 @@ static const ks_store_ops_t rdb_ops = {
         .approximate_count = rdb_approximate_count,
         .flush = rdb_flush,
         .close = rdb_close,
+        .bulk = ks_rdb_bulk,
 };
 
-/* ---- open ----------------------------------------------------------------- */
-
-ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
-                               char *errstr, size_t errstr_size) {
-    kv_rdb_t *s, *o;
-    rocksdb_options_t *opts;
-    size_t share;
-    char *err = NULL;
-
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        ks_errstr(errstr, errstr_size, "out of memory");
-        return NULL;
-    }
-    s->base.ops = &rdb_ops;
-    s->env = env;
-    s->ropts = rocksdb_readoptions_create();
-    s->wopts = rocksdb_writeoptions_create();
-    rocksdb_writeoptions_disable_WAL(s->wopts, 1);
-    s->fopts = rocksdb_flushoptions_create();
-    rocksdb_flushoptions_set_wait(s->fopts, 1);
-
-    opts = rocksdb_options_create();
-    rocksdb_options_set_create_if_missing(opts, 1);
-    /* Like Kafka Streams: CPU over disk, state is small and rebuildable. */
-    rocksdb_options_set_compression(opts, rocksdb_no_compression);
-    rocksdb_options_set_block_based_table_factory(opts, env->table);
-    rocksdb_options_set_max_write_buffer_number(opts, RDB_MAX_WRITE_BUFFERS);
-    rocksdb_options_set_keep_log_file_num(opts, RDB_LOG_FILES);
-    rocksdb_options_set_max_log_file_size(opts, RDB_LOG_FILE_BYTES);
-
-    /* Open under the lock, so the share is computed for the stores that
-     * will be open alongside this one. */
-    pthread_mutex_lock(&env->lock);
-    share = wb_share(env, env->n_open + 1);
-    rocksdb_options_set_write_buffer_size(opts, share);
-    rocksdb_options_set_arena_block_size(opts, arena_block(share));
-    s->db = rocksdb_open(opts, dir, &err);
-    if (!s->db) {
-        pthread_mutex_unlock(&env->lock);
-        ks_errstr(errstr, errstr_size, "cannot open RocksDB store at %s: %s",
-                  dir, err ? err : "unknown error");
-        rocksdb_free(err);
-        rocksdb_options_destroy(opts);
-        rocksdb_readoptions_destroy(s->ropts);
-        rocksdb_writeoptions_destroy(s->wopts);
-        rocksdb_flushoptions_destroy(s->fopts);
-        free(s);
-        return NULL;
-    }
-    if (share < env->share) {
-        for (o = env->stores; o; o = o->next)
-            apply_share(o, share);
-    }
-    env->share = share;
-    s->next = env->stores;
-    if (env->stores)
-        env->stores->prev = s;
-    env->stores = s;
-    env->n_open++;
-    pthread_mutex_unlock(&env->lock);
-    rocksdb_options_destroy(opts); /* the DB keeps its own copy */
-    return &s->base;
-}

@@ -57,12 +57,19 @@ typedef struct ks_store_ops {
      * segments). Wrappers pass it down; NULL means "pass to inner". */
     void (*observe_time)(ks_store_t *s, int64_t t);
     /* Optional: a hint that key will be written or read soon, so a layer
-     * whose lookups miss the CPU cache (kv_mem) can start fetching. Given
-     * twice per key, a while apart: first with deep false, then true (the
-     * first fetch made the next one reachable without waiting). No effect
-     * on contents. NULL: the layer has nothing to fetch (the cache's
-     * write-down looks further down). */
+     * whose lookups miss the CPU cache (kv_mem, the record cache) can
+     * start fetching. Best given twice per key, a while apart: first with
+     * deep false, then true (the first fetch made the next one reachable
+     * without waiting); deep alone waits for the first level (a hash slot)
+     * and fetches the second. No effect on contents. NULL: the layer has
+     * nothing to fetch (ks_store_prefetch() goes on down; the cache's
+     * write-down looks further down itself). */
     void (*prefetch)(ks_store_t *s, const void *key, size_t klen, bool deep);
+    /* Optional: a bulk load (a restore) starts (on) or ends: no reads
+     * come meanwhile, so the layer may make writes cheaper and reads
+     * slower (kv_rocksdb: a vector memtable). NULL: nothing changes
+     * (ks_store_bulk() goes on down). */
+    kstream_err_t (*bulk)(ks_store_t *s, bool on);
 } ks_store_ops_t;
 
 struct ks_store {
@@ -103,6 +110,12 @@ ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
 /* Pass stream time down the stack (calls the first layer that has
  * observe_time). */
 void ks_store_observe_time(ks_store_t *s, int64_t t);
+/* Tell the first layer that has bulk that a bulk load starts or ends. */
+kstream_err_t ks_store_bulk(ks_store_t *s, bool on);
+/* Pass a prefetch hint down the stack (to the first layer that has
+ * prefetch: the record cache when there is one). */
+void ks_store_prefetch(ks_store_t *s, const void *key, size_t klen,
+                       bool deep);
 
 /* ---- segmented stores (window and session stores) -------------------------
  * A segmented store is a ks_store_t over composite keys whose records are

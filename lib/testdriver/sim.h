@@ -23,6 +23,10 @@ kstream_err_t ks_sim_create_topic(ks_sim_t *sim, const char *topic,
 /* Partition count, or -1 for an unknown topic. */
 int32_t ks_sim_partitions(const ks_sim_t *sim, const char *topic);
 
+/* The partition an append of a record with this (non-NULL) key to topic
+ * with partition -1 would choose, or -1 (no key, no such topic). */
+int32_t ks_sim_key_partition(ks_sim_t *sim, const char *topic,
+                             const void *key, size_t klen);
 /* Append a record (everything copied). partition -1: murmur2 of the key
  * modulo partitions, NULL keys round-robin per topic (deterministic).
  * Out: the partition and offset it got (either may be NULL). Steady-state

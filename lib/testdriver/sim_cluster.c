@@ -24,15 +24,18 @@
  *
  * Single-threaded and deterministic: no clock, no randomness, no globals. */
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "testdriver/sim.h"
 #include "util/util.h"
 
 #define KS_SIM_CHUNK_MIN ((size_t)64 << 10) /* first data chunk */
 #define KS_SIM_CHUNK_MAX ((size_t)8 << 20)  /* chunks double up to this */
+#define KS_SIM_CHUNK_MAP ((size_t)1 << 20)  /* chunks this big are mmap'd */
 #define KS_SIM_ALIGN 8 /* record data: enough for the header array */
 #define KS_SIM_MAX_LEN UINT32_MAX
 
@@ -40,8 +43,12 @@
 typedef struct sim_chunk {
     struct sim_chunk *next;
     size_t used, cap;
+    size_t mapped; /* 1: mmap'd (sim_chunk_new), 0: malloc'd (a size_t:
+                      data stays 8-byte aligned) */
     char data[];
 } sim_chunk_t;
+_Static_assert(offsetof(sim_chunk_t, data) % KS_SIM_ALIGN == 0,
+               "chunk data must be aligned for headers");
 
 /* A stored record; its offset is its index in the partition's array. Its
  * bytes are at data: nheaders headers, then the key, then the value. */
@@ -98,15 +105,29 @@ struct ks_sim {
 
 /* ---- storage ------------------------------------------------------------ */
 
-/* A chunk of cap data bytes. */
+/* A chunk of cap data bytes. Big chunks are mapped with their pages
+ * populated at once: the log only grows, and faulting its pages in one by
+ * one as appends reach them cost more than the appends' copying. */
 static sim_chunk_t *sim_chunk_new(ks_sim_t *sim, size_t cap) {
     sim_chunk_t *n;
+    size_t mapped = 0;
 
     if (cap > SIZE_MAX - sizeof(*n))
         return NULL;
-    n = malloc(sizeof(*n) + cap);
+    n = NULL;
+    if (cap >= KS_SIM_CHUNK_MAP) {
+        void *m = mmap(NULL, sizeof(*n) + cap, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (m != MAP_FAILED) {
+            n = m;
+            mapped = 1;
+        }
+    }
+    if (!n)
+        n = malloc(sizeof(*n) + cap);
     if (!n)
         return NULL;
+    n->mapped = mapped;
     sim->allocs++;
     n->used = 0;
     n->cap = cap;
@@ -270,7 +291,10 @@ void ks_sim_destroy(ks_sim_t *sim) {
     ks_map_destroy(sim->groups);
     while (sim->chunks) {
         sim_chunk_t *next = sim->chunks->next;
-        free(sim->chunks);
+        if (sim->chunks->mapped)
+            munmap(sim->chunks, sizeof(*sim->chunks) + sim->chunks->cap);
+        else
+            free(sim->chunks);
         sim->chunks = next;
     }
     free(sim);
@@ -372,6 +396,17 @@ static bool sim_out_valid(const ks_out_t *rec) {
             return false;
     }
     return true;
+}
+
+int32_t ks_sim_key_partition(ks_sim_t *sim, const char *topic,
+                             const void *key, size_t klen) {
+    ks_sim_topic_t *t = sim->last_append;
+    if (!t || strcmp(t->name, topic) != 0)
+        t = ks_sim_topic_find(sim, topic);
+    if (!t || !key)
+        return -1;
+    sim->last_append = t;
+    return t->nparts == 1 ? 0 : ks_partition_for_key(key, klen, t->nparts);
 }
 
 kstream_err_t ks_sim_append(ks_sim_t *sim, const ks_out_t *rec,

@@ -359,3 +359,79 @@ Test(rocksdb, get_value_is_kept_until_the_next_call) {
     cr_assert(eq(int, s->ops->get(s, "a", 1, &v1), KSTREAM_OK));
     s->ops->close(s);
 }
+
+/* Writes are batched: a get, a range and a count right after puts and
+ * deletes see them, however many are pending (more than one batch). */
+Test(rocksdb, batched_writes_are_read_back_at_once) {
+    new_env(8u << 20);
+    ks_store_t *s = open_store("batched");
+    char k[32], v[32];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(k, sizeof(k), "k%05d", i);
+        snprintf(v, sizeof(v), "v%d", i);
+        put_str(s, k, v);
+        assert_str(s, k, v);
+        if (i % 3 == 0) {
+            put_str(s, k, NULL);
+            assert_str(s, k, NULL);
+        }
+    }
+    uint64_t n = s->ops->approximate_count(s);
+    cr_assert(gt(u64, n, 0));
+    ks_iter_t *it;
+    cr_assert(eq(int, s->ops->range(s, "k00000", 6, "k00010", 6, &it),
+                 KSTREAM_OK));
+    kstream_bytes_t key, val;
+    int seen = 0;
+    while (it->ops->next(it, &key, &val) == KSTREAM_OK)
+        seen++;
+    it->ops->close(it);
+    cr_assert(eq(int, seen, 7)); /* 0..10 without 0, 3, 6, 9 */
+    s->ops->close(s);
+    s = open_store("batched"); /* and they were written before close */
+    assert_str(s, "k00001", "v1");
+    assert_str(s, "k00003", NULL);
+    assert_str(s, "k09998", "v9998");
+    s->ops->close(s);
+}
+
+/* Bulk mode (a restore): writes go to a vector memtable; when it ends the
+ * store reads everything back, in key order, and keeps it across reopen. */
+Test(rocksdb, bulk_mode_loads_then_reads_everything) {
+    new_env(4u << 20);
+    ks_store_t *s = open_store("bulk");
+    put_str(s, "before", "x");
+    cr_assert(eq(int, ks_store_bulk(s, true), KSTREAM_OK));
+    char k[32], v[32];
+    for (int i = 19999; i >= 0; i--) { /* descending: the sort is tested */
+        snprintf(k, sizeof(k), "b%05d", i);
+        snprintf(v, sizeof(v), "%d", i);
+        put_str(s, k, v);
+    }
+    put_str(s, "b00007", NULL); /* a tombstone within the load */
+    put_str(s, "b00008", "again"); /* a key written twice */
+    cr_assert(eq(int, ks_store_bulk(s, false), KSTREAM_OK));
+    cr_assert(eq(int, ks_store_bulk(s, false), KSTREAM_OK)); /* no-op */
+    assert_str(s, "before", "x");
+    assert_str(s, "b00007", NULL);
+    assert_str(s, "b00008", "again");
+    assert_str(s, "b19999", "19999");
+    ks_iter_t *it;
+    cr_assert(eq(int, s->ops->prefix(s, "b", 1, &it), KSTREAM_OK));
+    kstream_bytes_t key, val;
+    int seen = 0;
+    char prev[32] = "";
+    while (it->ops->next(it, &key, &val) == KSTREAM_OK) {
+        snprintf(k, sizeof(k), "%.*s", (int)key.len, (const char *)key.data);
+        cr_assert(gt(int, strcmp(k, prev), 0), "%s after %s", k, prev);
+        memcpy(prev, k, sizeof(prev));
+        seen++;
+    }
+    it->ops->close(it);
+    cr_assert(eq(int, seen, 20000)); /* b00000..b19999 but b00007, "before" */
+    s->ops->close(s);
+    s = open_store("bulk");
+    assert_str(s, "b00000", "0");
+    assert_str(s, "b00007", NULL);
+    s->ops->close(s);
+}

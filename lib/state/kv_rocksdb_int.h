@@ -1,0 +1,84 @@
+/* kv_rocksdb_int.h - the RocksDB store's internals, shared by
+ *   kv_rocksdb.c      the store's operations, its write batch, iterators
+ *   kv_rocksdb_env.c  the environment (memory split), open, bulk mode
+ * See kv_rocksdb.c for the design. */
+#ifndef KS_STATE_KV_ROCKSDB_INT_H
+#define KS_STATE_KV_ROCKSDB_INT_H
+
+#include "state/store.h"
+#include "core/core.h"
+#include "util/util.h"
+
+#include <pthread.h>
+#include <rocksdb/c.h>
+#include <stdio.h>
+
+#define RDB_MIN_MEMORY ((size_t)1 << 20)
+#define RDB_MAX_WRITE_BUFFERS 2
+#define RDB_MIN_WRITE_BUFFER ((size_t)64 << 10)
+#define RDB_MAX_ARENA_BLOCK ((size_t)1 << 20)
+#define RDB_LOG_FILES 2
+#define RDB_LOG_FILE_BYTES ((size_t)1 << 20)
+#define RDB_BATCH_MAX 4096                /* puts per batch, at most */
+#define RDB_BATCH_BYTES ((size_t)1 << 20) /* key and value bytes, at most */
+#define RDB_BATCH_BITS 65536              /* the pending keys' bit set */
+
+typedef struct kv_rdb kv_rdb_t;
+
+struct ks_rocksdb_env {
+    rocksdb_cache_t *cache;
+    rocksdb_block_based_table_options_t *table; /* cache + bloom filter */
+    size_t cache_bytes;
+    size_t wb_budget; /* W: all memtables together */
+    pthread_mutex_t lock;
+    /* Under lock: */
+    kv_rdb_t *stores; /* open stores */
+    size_t n_open;
+    size_t share; /* write_buffer_size of every open store is <= share */
+    bool durable; /* flush() writes memtables (ks_rocksdb_env_set_durable) */
+};
+
+struct kv_rdb {
+    ks_store_t base;
+    ks_rocksdb_env_t *env;
+    rocksdb_t *db;
+    rocksdb_readoptions_t *ropts;
+    rocksdb_writeoptions_t *wopts; /* WAL off */
+    rocksdb_flushoptions_t *fopts; /* wait */
+    rocksdb_pinnableslice_t *pinned; /* value of the last get */
+    rocksdb_writebatch_t *batch;     /* pending puts and deletes */
+    size_t nbatch, batch_bytes;
+    uint64_t bits[RDB_BATCH_BITS / 64]; /* hashes of the pending keys */
+    kv_rdb_t *prev, *next;           /* env->stores, under env->lock */
+    int open_iters;
+    bool bulk;  /* opened for a bulk load (ks_store_bulk) */
+    char *dir;  /* where it lives (reopened for bulk loads) */
+    /* Last RocksDB error, for a debugger or a future accessor. */
+    char errmsg[256];
+};
+
+/* Convert a RocksDB error once: keep its text, free it. */
+static inline kstream_err_t rdb_fail(kv_rdb_t *s, const char *what, char *err) {
+    snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, err);
+    rocksdb_free(err);
+    return KSTREAM_ERR_STORE;
+}
+
+static inline void release_pinned(kv_rdb_t *s) {
+    if (s->pinned) {
+        rocksdb_pinnableslice_destroy(s->pinned);
+        s->pinned = NULL;
+    }
+}
+
+extern const ks_store_ops_t ks_rdb_ops;
+
+/* Write the pending batch, if any (kv_rocksdb.c). */
+kstream_err_t ks_rdb_batch_write(kv_rdb_t *s);
+/* Switch bulk mode by reopening the database (kv_rocksdb_env.c). After a
+ * failed reopen s->db is NULL and every operation fails. */
+kstream_err_t ks_rdb_bulk(ks_store_t *store, bool on);
+/* Free a store whose database is closed (kv_rocksdb_env.c). */
+void ks_rdb_free(kv_rdb_t *s);
+
+#endif /* KS_STATE_KV_ROCKSDB_INT_H */
