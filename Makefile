@@ -278,4 +278,4 @@ uninstall:
 	    "$(INST_BIN)/kstream-dev-cluster"
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
