@@ -8,9 +8,13 @@
  * WriteBufferManager, so memtables cannot be charged to the block cache
  * (a C++ shim would have to reach into the C API's private structs).
  * Instead the env splits M:
- *   - block cache: one LRU cache of 3/4 M shared by every store, with index
- *     and filter blocks charged to it (cache_index_and_filter_blocks), so
- *     table readers do not grow outside it;
+ *   - block cache: one LRU cache shared by every store, with index and
+ *     filter blocks charged to it (cache_index_and_filter_blocks), so
+ *     table readers do not grow outside it; its capacity is 3/4 M less
+ *     RDB_STORE_OVERHEAD (256 KiB, measured) for each open store, what a
+ *     RocksDB instance holds besides memtables and cached blocks (table
+ *     cache, version set, info log, its write batch), but never under
+ *     M/8 (reset as stores open and close);
  *   - write buffers: W = M/4, divided among the open stores. With n stores
  *     open, each gets write_buffer_size = the largest power of two
  *     <= W / (2n) (at least 64 KiB, RocksDB's minimum) and
@@ -24,8 +28,8 @@
  *     SetOptions calls.
  * The bound M holds while n <= W / (2 * 64 KiB), i.e. 128 stores for the
  * default 64 MiB; beyond that each further store adds up to 128 KiB of
- * memtables. Not counted: blocks pinned by open iterators, and RocksDB's
- * fixed per-DB overhead.
+ * memtables, and each store beyond 3/4 M / 256 KiB - 1/8 of M in
+ * overhead. Not counted: blocks pinned by open iterators.
  *
  * Writes go with the WAL disabled: the changelog is the log. So close
  * flushes the memtables to SST files first, and flush() is RocksDB's
@@ -33,7 +37,8 @@
  * the changelog restores.
  *
  * Puts and deletes are gathered in a write batch and written together
- * (at most RDB_BATCH_MAX of them or RDB_BATCH_BYTES, and before every
+ * (at most RDB_BATCH_MAX of them, or a quarter of the store's write
+ * buffer share when it opened in bytes, and before every
  * flush, range, count and close): one RocksDB write per batch instead of
  * one per put, whose fixed cost (write thread, sequence numbers,
  * thread-local contexts) is a third or more of a small put. A cache flush
@@ -131,7 +136,7 @@ static kstream_err_t rdb_put(ks_store_t *store, const void *key, size_t klen,
     s->bits[b / 64] |= (uint64_t)1 << (b % 64);
     s->nbatch++;
     s->batch_bytes += klen + (value ? vlen : 0);
-    if (s->nbatch >= RDB_BATCH_MAX || s->batch_bytes >= RDB_BATCH_BYTES)
+    if (s->nbatch >= RDB_BATCH_MAX || s->batch_bytes >= s->batch_limit)
         return ks_rdb_batch_write(s);
     return KSTREAM_OK;
 }
@@ -185,6 +190,7 @@ static void rdb_close(ks_store_t *store) {
     if (s->next)
         s->next->prev = s->prev;
     env->n_open--;
+    ks_rdb_env_fit_cache(env);
     pthread_mutex_unlock(&env->lock);
 
     /* Without a WAL, unflushed memtables would be lost. close cannot

@@ -34,6 +34,7 @@ ks_rocksdb_env_t *ks_rocksdb_env_new(size_t memory_bytes, char *errstr,
         return NULL;
     }
     env->durable = true;
+    env->memory_bytes = memory_bytes;
     env->wb_budget = memory_bytes / 4;
     env->cache_bytes = memory_bytes - env->wb_budget;
     if (pthread_mutex_init(&env->lock, NULL) != 0) {
@@ -104,6 +105,16 @@ static void apply_share(kv_rdb_t *s, size_t share) {
         rdb_fail(s, "set write buffer size", err);
 }
 
+/* The block cache's capacity with n stores open (see kv_rocksdb.c).
+ * Under env->lock. */
+void ks_rdb_env_fit_cache(ks_rocksdb_env_t *env) {
+    size_t floor = env->memory_bytes / 8;
+    size_t over = env->n_open * RDB_STORE_OVERHEAD;
+    size_t cap = over < env->cache_bytes ? env->cache_bytes - over : 0;
+
+    rocksdb_cache_set_capacity(env->cache, cap > floor ? cap : floor);
+}
+
 /* ---- open ----------------------------------------------------------------- */
 
 /* The options of a store with memtables of share bytes. */
@@ -118,6 +129,8 @@ static rocksdb_options_t *store_options(const ks_rocksdb_env_t *env,
     rocksdb_options_set_max_write_buffer_number(opts, RDB_MAX_WRITE_BUFFERS);
     rocksdb_options_set_keep_log_file_num(opts, RDB_LOG_FILES);
     rocksdb_options_set_max_log_file_size(opts, RDB_LOG_FILE_BYTES);
+    /* A store has few files: one table cache shard (64 cost ~20 KiB). */
+    rocksdb_options_set_table_cache_numshardbits(opts, 0);
     rocksdb_options_set_write_buffer_size(opts, share);
     rocksdb_options_set_arena_block_size(opts, arena_block(share));
     if (bulk) {
@@ -164,6 +177,7 @@ ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
      * will be open alongside this one. */
     pthread_mutex_lock(&env->lock);
     share = wb_share(env, env->n_open + 1);
+    s->batch_limit = share / 4;
     opts = store_options(env, share, false);
     s->db = rocksdb_open(opts, dir, &err);
     rocksdb_options_destroy(opts); /* the DB keeps its own copy */
@@ -185,6 +199,7 @@ ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
         env->stores->prev = s;
     env->stores = s;
     env->n_open++;
+    ks_rdb_env_fit_cache(env);
     pthread_mutex_unlock(&env->lock);
     return &s->base;
 }

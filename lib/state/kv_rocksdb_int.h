@@ -19,8 +19,8 @@
 #define RDB_MAX_ARENA_BLOCK ((size_t)1 << 20)
 #define RDB_LOG_FILES 2
 #define RDB_LOG_FILE_BYTES ((size_t)1 << 20)
-#define RDB_BATCH_MAX 4096                /* puts per batch, at most */
-#define RDB_BATCH_BYTES ((size_t)1 << 20) /* key and value bytes, at most */
+#define RDB_BATCH_MAX 1024                /* puts per batch, at most */
+#define RDB_STORE_OVERHEAD ((size_t)256 << 10) /* per open store */
 #define RDB_BATCH_BITS 65536              /* the pending keys' bit set */
 
 typedef struct kv_rdb kv_rdb_t;
@@ -28,7 +28,8 @@ typedef struct kv_rdb kv_rdb_t;
 struct ks_rocksdb_env {
     rocksdb_cache_t *cache;
     rocksdb_block_based_table_options_t *table; /* cache + bloom filter */
-    size_t cache_bytes;
+    size_t cache_bytes; /* 3/4 M: the capacity with no store open */
+    size_t memory_bytes; /* M */
     size_t wb_budget; /* W: all memtables together */
     pthread_mutex_t lock;
     /* Under lock: */
@@ -48,6 +49,7 @@ struct kv_rdb {
     rocksdb_pinnableslice_t *pinned; /* value of the last get */
     rocksdb_writebatch_t *batch;     /* pending puts and deletes */
     size_t nbatch, batch_bytes;
+    size_t batch_limit; /* bytes: a quarter of the share at open */
     uint64_t bits[RDB_BATCH_BITS / 64]; /* hashes of the pending keys */
     kv_rdb_t *prev, *next;           /* env->stores, under env->lock */
     int open_iters;
@@ -78,6 +80,9 @@ kstream_err_t ks_rdb_batch_write(kv_rdb_t *s);
 /* Switch bulk mode by reopening the database (kv_rocksdb_env.c). After a
  * failed reopen s->db is NULL and every operation fails. */
 kstream_err_t ks_rdb_bulk(ks_store_t *store, bool on);
+/* Set the block cache's capacity for the stores open (kv_rocksdb_env.c).
+ * Under env->lock. */
+void ks_rdb_env_fit_cache(ks_rocksdb_env_t *env);
 /* Free a store whose database is closed (kv_rocksdb_env.c). */
 void ks_rdb_free(kv_rdb_t *s);
 
