@@ -54,7 +54,11 @@ KSTREAM_EXPORT const char *kstream_version_str(void);
     XX(ERR_KAFKA, 21, "Kafka client error")                                  \
     XX(ERR_STORE, 22, "State store error")                                   \
     XX(ERR_RESTORING, 23, "The store is being restored")                     \
-    XX(ERR_NOT_HOSTED, 24, "Not hosted by this instance")
+    XX(ERR_NOT_HOSTED, 24, "Not hosted by this instance")                   \
+    XX(ERR_TXN_ABORTABLE, 25, "Transaction must be aborted")                \
+    XX(ERR_FENCED, 26, "Fenced by a newer instance")                        \
+    XX(ERR_TXN_UNKNOWN, 27, "Transaction outcome unknown")                  \
+    XX(ERR_FATAL, 28, "Fatal client error")
 
 /** Error codes. Callbacks return KSTREAM_OK, or any code to fail the record
  *  (KSTREAM_ERR_USER is meant for that). */

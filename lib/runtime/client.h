@@ -122,6 +122,43 @@ typedef struct ks_client_ops {
     /* Synchronous commit of offsets for the group (at-least-once). */
     kstream_err_t (*commit)(ks_client_t *c, const ks_tp_offset_t *offs,
                             size_t n);
+
+    /* ---- exactly_once_v2 (KIP-447): the main client of a thread made with
+     * a transactional id (ks_client_txn_conf_t below). Outside a
+     * transaction produce() is refused (KSTREAM_ERR_STATE) on such a
+     * client. Errors (kstream_err_t) classify as Kafka does:
+     *   KSTREAM_ERR_TXN_ABORTABLE  abort, rewind to the committed offsets,
+     *                              roll state back, go on;
+     *   KSTREAM_ERR_FENCED         another instance took over the
+     *                              transactional id (or the group moved on):
+     *                              close the tasks dirty and rejoin;
+     *   KSTREAM_ERR_TXN_UNKNOWN    the commit's outcome is unknown (a
+     *                              timeout): re-create the producer
+     *                              (txn_reset) before going on; the next
+     *                              init fences or completes it;
+     *   KSTREAM_ERR_FATAL          stop the thread with the error.
+     * NULL in a client that is not transactional. */
+    /* Register the transactional id (InitProducerId): bumps its epoch,
+     * fencing any older producer with the same id, and aborts (or
+     * completes) a transaction it left open. Once per client, and after
+     * txn_reset. */
+    kstream_err_t (*txn_init)(ks_client_t *c, int timeout_ms);
+    kstream_err_t (*txn_begin)(ks_client_t *c);
+    /* Add the consumed offsets to the open transaction, with the group's
+     * metadata (generation, member id) so that a zombie from an older
+     * generation is fenced (send_offsets_to_transaction). */
+    kstream_err_t (*txn_send_offsets)(ks_client_t *c,
+                                      const ks_tp_offset_t *offs, size_t n,
+                                      int timeout_ms);
+    /* Flush, then commit the transaction: its records and offsets become
+     * visible to read_committed consumers together. */
+    kstream_err_t (*txn_commit)(ks_client_t *c, int timeout_ms);
+    /* Abort the open transaction: its records are never visible to
+     * read_committed consumers, its offsets never committed. */
+    kstream_err_t (*txn_abort)(ks_client_t *c, int timeout_ms);
+    /* Drop the producer and make a new one with the same transactional id
+     * (after KSTREAM_ERR_TXN_UNKNOWN); txn_init follows. */
+    kstream_err_t (*txn_reset)(ks_client_t *c);
     /* Leave the group and free everything. */
     void (*destroy)(ks_client_t *c);
 } ks_client_ops_t;
@@ -134,6 +171,14 @@ typedef enum ks_client_kind {
     KS_CLIENT_RESTORE,
     KS_CLIENT_GLOBAL
 } ks_client_kind_t;
+
+/* The transactional id of a thread's main client under exactly_once_v2:
+ * "<application.id>-<thread index>" (stable across restarts of the same
+ * instance layout, as Kafka Streams' "<app>-<process id>-<thread>" is
+ * stable per process). The factory makes the main client transactional
+ * when processing.guarantee is exactly_once_v2; its consumers then read
+ * committed only. */
+#define KS_TXN_ID_FMT "%s-%d"
 
 /* Makes the clients of a stream thread (the test driver's sim, or
  * librdkafka). NULL on failure, with a message in errstr. */
