@@ -1,7 +1,7 @@
 /* kafka_client.c - the librdkafka client of client.h (Java's StreamThread
  * clients: main consumer + producer, restore consumer, global consumer):
- * creation, destruction, error mapping and the ops table. The operations
- * live in kafka_client_{consume,offsets,produce}.c. */
+ * creation, destruction, error mapping and the ops tables. The operations
+ * live in kafka_client_{consume,offsets,produce,txn}.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +69,16 @@ void ks_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
                rd_kafka_name(rk), rd_kafka_err2name(err), reason);
         return;
     }
-    rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    err = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    /* A transactional producer fenced by a newer one is dead, but the
+     * thread is not: the transaction calls report it (KSTREAM_ERR_FENCED)
+     * and txn_reset makes a new producer. */
+    if (c->txn_id[0] && rk == c->producer && ks_kafka_txn_is_fencing(err)) {
+        ks_log(&op->log, KS_LOG_WARNING, "TXN", "%s: fenced: %s",
+               rd_kafka_name(rk), fatal);
+        c->txn_fenced = true;
+        return;
+    }
     ks_log(&op->log, KS_LOG_ERR, "RDKAFKA", "%s: fatal error: %s",
            rd_kafka_name(rk), fatal);
     ks_kafka_set_fatal(c, rd_kafka_name(rk), fatal);
@@ -94,6 +103,34 @@ static const ks_client_ops_t ks_kafka_ops = {
         .produce = ks_kafka_produce,
         .flush = ks_kafka_flush,
         .commit = ks_kafka_commit,
+        .destroy = ks_kafka_destroy,
+};
+
+/* The main client of a thread under exactly_once_v2: the same, plus the
+ * transaction calls, and produce() only inside a transaction. */
+static const ks_client_ops_t ks_kafka_txn_ops = {
+        .name = "librdkafka",
+        .subscribe = ks_kafka_subscribe,
+        .assign = ks_kafka_assign,
+        .poll = ks_kafka_poll,
+        .release = ks_kafka_release,
+        .pause = ks_kafka_pause,
+        .resume = ks_kafka_resume,
+        .seek = ks_kafka_seek,
+        .committed = ks_kafka_committed,
+        .end_offset = ks_kafka_end_offset,
+        .written_offset = ks_kafka_written_offset,
+        .lag = ks_kafka_lag,
+        .partition_count = ks_kafka_partition_count,
+        .produce = ks_kafka_txn_produce,
+        .flush = ks_kafka_flush,
+        .commit = ks_kafka_commit,
+        .txn_init = ks_kafka_txn_init,
+        .txn_begin = ks_kafka_txn_begin,
+        .txn_send_offsets = ks_kafka_txn_send_offsets,
+        .txn_commit = ks_kafka_txn_commit,
+        .txn_abort = ks_kafka_txn_abort,
+        .txn_reset = ks_kafka_txn_reset,
         .destroy = ks_kafka_destroy,
 };
 
@@ -142,10 +179,21 @@ static rd_kafka_t *kc_handle_new(ks_kafka_client_t *c,
     rkconf = ks_kafka_conf_new(conf, role, client_id, errstr, errstr_size);
     if (!rkconf)
         return NULL;
+    /* Set last: the id is the thread's, never a pass-through key's. */
+    if (producer && c->txn_id[0] &&
+        rd_kafka_conf_set(rkconf, "transactional.id", c->txn_id, why,
+                          sizeof(why)) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(rkconf);
+        ks_errstr(errstr, errstr_size, "cannot set transactional.id: %s",
+                  why);
+        return NULL;
+    }
     rd_kafka_conf_set_opaque(rkconf, &c->opaque);
     rd_kafka_conf_set_error_cb(rkconf, ks_kafka_error_cb);
     if (producer)
-        rd_kafka_conf_set_dr_msg_cb(rkconf, ks_kafka_dr_msg_cb);
+        rd_kafka_conf_set_dr_msg_cb(rkconf, c->txn_id[0]
+                                                    ? ks_kafka_txn_dr_msg_cb
+                                                    : ks_kafka_dr_msg_cb);
     else if (role == KS_KAFKA_CONSUMER)
         rd_kafka_conf_set_rebalance_cb(rkconf, ks_kafka_rebalance_cb);
     rk = rd_kafka_new(producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
@@ -161,6 +209,41 @@ static rd_kafka_t *kc_handle_new(ks_kafka_client_t *c,
     if (!producer)
         rd_kafka_poll_set_consumer(rk);
     return rk;
+}
+
+rd_kafka_t *ks_kafka_producer_new(ks_kafka_client_t *c, char *errstr,
+                                  size_t errstr_size) {
+    return kc_handle_new(c, c->conf, KS_KAFKA_PRODUCER, "producer",
+                         c->thread_idx, errstr, errstr_size);
+}
+
+/* Under exactly_once_v2 the main client is transactional: its id is
+ * KS_TXN_ID_FMT and it keeps a copy of the conf for txn_reset. */
+static int kc_txn_setup(ks_kafka_client_t *c, const kstream_conf_t *conf,
+                        int thread_idx, char *errstr, size_t errstr_size) {
+    const char *pg = ks_conf_str(conf, "processing.guarantee");
+    const char *app_id = ks_conf_str(conf, "application.id");
+    int len;
+
+    if (c->kind != KS_CLIENT_MAIN || !pg || strcmp(pg, "exactly_once_v2"))
+        return 0;
+    len = snprintf(c->txn_id, sizeof(c->txn_id), KS_TXN_ID_FMT,
+                   app_id ? app_id : "", thread_idx);
+    if (!app_id || len < 0 || (size_t)len >= sizeof(c->txn_id)) {
+        ks_errstr(errstr, errstr_size,
+                  "application.id must be set (and shorter than %zu bytes) "
+                  "to name the transactional producer",
+                  sizeof(c->txn_id) - 16);
+        c->txn_id[0] = '\0';
+        return -1;
+    }
+    c->conf = kstream_conf_dup(conf);
+    if (!c->conf) {
+        ks_errstr(errstr, errstr_size, "out of memory creating a client");
+        return -1;
+    }
+    c->base.ops = &ks_kafka_txn_ops;
+    return 0;
 }
 
 ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
@@ -187,6 +270,9 @@ ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
     c->opaque.client = c;
     ks_conf_logger(conf, &c->opaque.log);
     c->api_timeout_ms = (int)ks_conf_int(conf, "default.api.timeout.ms");
+    c->thread_idx = thread_idx;
+    if (kc_txn_setup(c, conf, thread_idx, errstr, errstr_size))
+        goto fail;
     c->consumer = kc_handle_new(c, conf, kc_consumer_role(kind),
                                 kc_consumer_suffix(kind), thread_idx, errstr,
                                 errstr_size);
@@ -208,7 +294,8 @@ fail:
 /* ---- destruction -------------------------------------------------------- */
 
 /* Leave the group first: the revoke callback this may fire lets the owner
- * commit, which can still flush the producer. Then the producer's queue is
+ * commit, which can still flush the producer. Then a transaction still
+ * open is aborted (a transactional client), the producer's queue is
  * flushed (its failures reported), then everything is freed. */
 static void ks_kafka_destroy(ks_client_t *base) {
     ks_kafka_client_t *c = (ks_kafka_client_t *)base;
@@ -224,6 +311,8 @@ static void ks_kafka_destroy(ks_client_t *base) {
                    rd_kafka_err2str(err));
         rd_kafka_destroy(c->consumer);
     }
+    if (c->producer && c->txn_id[0])
+        ks_kafka_txn_close(c, c->api_timeout_ms);
     if (c->producer) {
         err = rd_kafka_flush(c->producer, c->api_timeout_ms);
         if (err)
@@ -234,6 +323,7 @@ static void ks_kafka_destroy(ks_client_t *base) {
         rd_kafka_destroy(c->producer);
     }
     ks_written_free(&c->written);
+    kstream_conf_destroy(c->conf);
     free(c->evtps);
     free(c);
 }

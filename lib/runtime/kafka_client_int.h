@@ -6,6 +6,7 @@
  *   kafka_client_consume.c  subscribe/assign, rebalances, poll, pause, seek
  *   kafka_client_offsets.c  commit, committed, end_offset, lag, metadata
  *   kafka_client_produce.c  produce, delivery reports, written offsets
+ *   kafka_client_txn.c      the exactly_once_v2 transaction operations
  *
  * Threading: a client belongs to one stream thread (client.h). Every
  * callback but the log callback (kafka_conf.c) runs on that thread, inside
@@ -44,6 +45,14 @@ struct ks_kafka_client {
     ks_tp_t *evtps; /* scratch for assigned/revoked events */
     size_t evcap;
     ks_written_t written; /* acknowledged offsets (delivery reports) */
+    /* exactly_once_v2 (kafka_client_txn.c): txn_id[0] is '\0' in a client
+     * that is not transactional. */
+    char txn_id[256];     /* KS_TXN_ID_FMT: the producer's transactional.id */
+    int thread_idx;       /* names the handles; kept for txn_reset */
+    kstream_conf_t *conf; /* a copy, to re-create the producer (txn_reset) */
+    bool in_txn;          /* begun, not yet committed or aborted */
+    bool txn_fenced;      /* the producer was fenced: only txn_reset helps */
+    char txn_errstr[512]; /* the last transactional error, for the owner */
 };
 
 /* kafka_client.c */
@@ -57,6 +66,10 @@ void ks_kafka_set_fatal(ks_kafka_client_t *c, const char *who,
                         const char *reason);
 void ks_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
                        void *opaque);
+/* The producer of a KS_CLIENT_MAIN client (transactional when
+ * c->txn_id is set), NULL with a message. */
+rd_kafka_t *ks_kafka_producer_new(ks_kafka_client_t *c, char *errstr,
+                                  size_t errstr_size);
 
 /* kafka_client_consume.c */
 void ks_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -92,5 +105,31 @@ kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out);
 kstream_err_t ks_kafka_flush(ks_client_t *base, int timeout_ms);
 kstream_err_t ks_kafka_written_offset(ks_client_t *base, const ks_tp_t *tp,
                                       int64_t *offset);
+
+/* kafka_client_txn.c: the ops of client.h for a transactional client, and
+ * produce() refusing records outside a transaction. */
+kstream_err_t ks_kafka_txn_init(ks_client_t *base, int timeout_ms);
+kstream_err_t ks_kafka_txn_begin(ks_client_t *base);
+kstream_err_t ks_kafka_txn_send_offsets(ks_client_t *base,
+                                        const ks_tp_offset_t *offs, size_t n,
+                                        int timeout_ms);
+kstream_err_t ks_kafka_txn_commit(ks_client_t *base, int timeout_ms);
+kstream_err_t ks_kafka_txn_abort(ks_client_t *base, int timeout_ms);
+kstream_err_t ks_kafka_txn_reset(ks_client_t *base);
+kstream_err_t ks_kafka_txn_produce(ks_client_t *base, const ks_out_t *out);
+/* The delivery-report callback of a transactional producer: records purged
+ * by an abort or txn_reset are not reported to the owner. */
+void ks_kafka_txn_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+                            void *opaque);
+/* A fatal error of a transactional producer that means fencing
+ * (another producer took over the transactional id, or the group moved
+ * on): the thread goes on after txn_reset, so poll() must not fail. */
+bool ks_kafka_txn_is_fencing(rd_kafka_resp_err_t code);
+/* Close time: abort a transaction still open (bounded by timeout_ms). */
+void ks_kafka_txn_close(ks_kafka_client_t *c, int timeout_ms);
+/* The message of the last transactional error ("" when none), borrowed
+ * until the next operation on the client; "" for a client that is not a
+ * librdkafka one or not transactional. */
+const char *ks_kafka_client_txn_error(const ks_client_t *base);
 
 #endif /* KS_KAFKA_CLIENT_INT_H */

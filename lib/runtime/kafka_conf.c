@@ -134,11 +134,25 @@ static int kconf_consumer_defaults(kconf_build_t *b,
 /* Producer defaults: keys land where Java producers put them
  * (murmur2_random: murmur2 of the key, random partition for NULL keys), and
  * a small linger batches the records of one poll loop. The dr_msg_cb is
- * the client's to set. */
-static int kconf_producer_defaults(kconf_build_t *b) {
-    if (kconf_set(b, "partitioner", "murmur2_random"))
+ * the client's to set.
+ * Under exactly_once_v2 the producer is idempotent and its transactions
+ * time out after 10 s (Kafka Streams' default): a crashed instance's open
+ * transaction then blocks read_committed consumers for 10 s at most,
+ * instead of the broker's 60 s. producer.transaction.timeout.ms overrides
+ * it. The transactional.id itself names a thread, so the client sets it
+ * (kafka_client.c). */
+static int kconf_producer_defaults(kconf_build_t *b,
+                                   const kstream_conf_t *conf) {
+    const char *pg = ks_conf_str(conf, "processing.guarantee");
+
+    if (kconf_set(b, "partitioner", "murmur2_random") ||
+        kconf_set(b, "linger.ms", "5"))
         return -1;
-    return kconf_set(b, "linger.ms", "5");
+    if (!pg || strcmp(pg, "exactly_once_v2"))
+        return 0;
+    if (kconf_set(b, "enable.idempotence", "true"))
+        return -1;
+    return kconf_set(b, "transaction.timeout.ms", "10000");
 }
 
 static int kconf_common_defaults(kconf_build_t *b, const kstream_conf_t *conf,
@@ -181,7 +195,7 @@ void *ks_kafka_conf_new(const kstream_conf_t *conf, ks_kafka_role_t role,
         goto fail;
     if (kconf_is_consumer(role) && kconf_consumer_defaults(&b, conf, role))
         goto fail;
-    if (role == KS_KAFKA_PRODUCER && kconf_producer_defaults(&b))
+    if (role == KS_KAFKA_PRODUCER && kconf_producer_defaults(&b, conf))
         goto fail;
     if (kconf_apply_pass(&b, conf, role))
         goto fail;
