@@ -19,6 +19,7 @@
 #include "core/core.h"
 
 struct ks_out; /* runtime/client.h */
+struct ks_txn_op; /* below: transactional state */
 
 typedef struct ks_store ks_store_t;
 typedef struct ks_iter ks_iter_t;
@@ -70,6 +71,21 @@ typedef struct ks_store_ops {
      * slower (kv_rocksdb: a vector memtable). NULL: nothing changes
      * (ks_store_bulk() goes on down). */
     kstream_err_t (*bulk)(ks_store_t *s, bool on);
+    /* Optional, bottom stores that can (see "transactional state" below):
+     * apply ops[0..n) (ascending keys) and record offset as the changelog
+     * offset the store's contents reach, atomically where the store can.
+     * NULL: the transactional layer applies puts and keeps the offset. */
+    kstream_err_t (*commit_batch)(ks_store_t *s, const struct ks_txn_op *ops,
+                                  size_t n, int64_t offset);
+    /* Optional, with commit_batch: the offset last recorded (read back
+     * from disk after a reopen where the store persists it), -1: none. */
+    int64_t (*meta_offset)(ks_store_t *s);
+    /* Optional (segmented stores): whether key is live. write true: a put
+     * of key is coming (stream time advances to its time first).
+     * KSTREAM_OK: live; KSTREAM_ERR_NOT_FOUND: expired (reads hide it,
+     * writes are dropped); KSTREAM_ERR_INVALID_ARG: the key has no time. */
+    kstream_err_t (*key_live)(ks_store_t *s, const void *key, size_t klen,
+                              bool write);
 } ks_store_ops_t;
 
 struct ks_store {
@@ -287,5 +303,74 @@ void ks_pstore_close(kstream_store_t *ps);        /* closes the stack */
  * read-only view for interactive queries): iterators left open are closed
  * with a warning; the stack stays open. */
 void ks_pstore_release(kstream_store_t *ps);
+
+/* ---- transactional state (txn.c, txn_iter.c; exactly_once_v2) ------------
+ * A layer right above a bottom store (kv_mem, kv_rocksdb or a segmented
+ * store), under the changelog layer: it buffers every put and delete of
+ * the open transaction in an ordered in-memory buffer of its own and
+ * applies them to the store below only at ks_txn_commit(), together with
+ * the changelog offset they reach (Kafka's KIP-892 idea). So an aborted
+ * transaction never reaches local state, and a store reopened after a
+ * crash holds exactly the state of its last commit, at ks_txn_offset().
+ *
+ * Reads (get, range, prefix, approximate_count) see the buffer merged
+ * over the inner store: a buffered put shadows the inner value, a
+ * buffered delete hides the inner key. Iterators follow the store
+ * interface: key order, inclusive bounds, closed by the caller, entries
+ * copied (valid until the iterator's next call whatever happens
+ * meanwhile); they see writes made while they are open (re-seeking past
+ * the last key returned), commits and aborts included.
+ *
+ * flush() flushes the inner store (what is committed becomes durable) and
+ * leaves the buffer alone. close() drops the buffer (an uncommitted
+ * transaction is lost, exactly as in a crash) and closes the inner store.
+ * The buffer is charged to no cache: it is bounded by the transaction
+ * (commit.interval.ms, 100 ms under exactly-once); ks_txn_bytes() tells
+ * its size for statistics.
+ *
+ * Atomicity of a commit, by store below:
+ *   - kv_rocksdb: one RocksDB write batch holds the data (default column
+ *     family) and the offset (column family "kstream-meta", key "offset",
+ *     8 bytes BE; never seen by gets or ranges); flushes are atomic across
+ *     the two families (atomic_flush), so on disk the offset always
+ *     matches the data, across crashes (WAL off: a crash loses what was
+ *     not flushed, data and offset together).
+ *   - segmented stores: each segment's share is one commit_batch of that
+ *     segment (atomic per RocksDB segment, with the offset in the
+ *     segment's meta family); segments are applied in turn and the
+ *     store's offset is recorded last, in memory (after a reopen it is -1:
+ *     the runtime goes by its checkpoint file). A crash between segments
+ *     leaves later segments at the old state: data is never ahead of the
+ *     offset the checkpoint gives, so replaying the changelog from it
+ *     repairs them.
+ *   - stores without commit_batch (kv_mem): puts in key order, the offset
+ *     kept in the layer (memory only; nothing survives the process). A
+ *     put that fails (out of memory) leaves the commit half applied.
+ * A failed commit keeps the buffer (RocksDB: nothing was applied), to be
+ * retried or aborted. */
+typedef struct ks_txn_op {
+    const void *key;
+    size_t klen;
+    const void *value; /* NULL: delete */
+    size_t vlen;
+} ks_txn_op_t;
+
+/* Wrap inner (taken over: closed with the layer). NULL on out-of-memory
+ * (inner is still the caller's). */
+ks_store_t *ks_txn_wrap(ks_store_t *inner);
+/* Apply the buffered writes to the inner store and record offset (>= 0,
+ * the changelog offset the committed state reaches), atomically as said
+ * above; the buffer is then empty. Also with an empty buffer (the offset
+ * moves). */
+kstream_err_t ks_txn_commit(ks_store_t *layer, int64_t offset);
+/* Drop the buffered writes: reads see the inner store as it was. */
+void ks_txn_abort(ks_store_t *layer);
+/* The changelog offset the committed state reaches; -1 when none was
+ * recorded (read back from disk after a reopen, for RocksDB). */
+int64_t ks_txn_offset(ks_store_t *layer);
+/* Bytes the buffer holds (keys, values, index). */
+size_t ks_txn_bytes(const ks_store_t *layer);
+/* Buffered writes (puts and deletes of distinct keys). */
+size_t ks_txn_pending(const ks_store_t *layer);
 
 #endif /* KS_STORE_H */
