@@ -49,6 +49,13 @@
  * the operation that wrote it); with the WAL off a crash loses the batch
  * as it would the memtable.
  *
+ * Transactional state (store.h, txn.c): commit_batch writes the ops of a
+ * transaction and the changelog offset they reach in one write batch, the
+ * offset into a second column family, "kstream-meta" (created when
+ * missing), where no get, range or count looks; RocksDB's atomic_flush
+ * flushes both families at one point, and flush() flushes the data before
+ * the meta family, so on disk the offset never runs ahead of the data.
+ *
  * Iterators are plain RocksDB iterators (no explicit snapshot; RocksDB
  * pins a consistent view at creation, so writes while an iterator is open
  * are not seen by it). The inclusive bound `to` becomes the exclusive
@@ -158,9 +165,23 @@ void ks_rocksdb_env_set_durable(ks_rocksdb_env_t *env, bool on) {
         env->durable = on;
 }
 
+kstream_err_t ks_rdb_flush_all(kv_rdb_t *s, const char *what) {
+    char *err = NULL;
+
+    rocksdb_flush_cf(s->db, s->fopts, s->cf_data, &err);
+    if (err)
+        return rdb_fail(s, what, err);
+    if (!s->meta_dirty)
+        return KSTREAM_OK;
+    rocksdb_flush_cf(s->db, s->fopts, s->cf_meta, &err);
+    if (err)
+        return rdb_fail(s, what, err);
+    s->meta_dirty = false;
+    return KSTREAM_OK;
+}
+
 static kstream_err_t rdb_flush(ks_store_t *store) {
     kv_rdb_t *s = (kv_rdb_t *)store;
-    char *err = NULL;
     kstream_err_t werr;
 
     release_pinned(s);
@@ -168,16 +189,53 @@ static kstream_err_t rdb_flush(ks_store_t *store) {
         return werr;
     if (!s->env->durable)
         return KSTREAM_OK;
-    rocksdb_flush(s->db, s->fopts, &err);
+    return ks_rdb_flush_all(s, "flush");
+}
+
+/* The transactional layer's commit (store.h): the ops and the offset in
+ * one write batch, so one atomic RocksDB write. */
+static kstream_err_t rdb_commit_batch(ks_store_t *store,
+                                      const ks_txn_op_t *ops, size_t n,
+                                      int64_t offset) {
+    kv_rdb_t *s = (kv_rdb_t *)store;
+    uint8_t be[8];
+    char *err = NULL;
+    kstream_err_t werr;
+    size_t i;
+
+    assert(offset >= 0);
+    release_pinned(s);
+    /* Plain writes first (the batch is then empty), in their order. */
+    if ((werr = ks_rdb_batch_write(s)) != KSTREAM_OK)
+        return werr;
+    for (i = 0; i < n; i++) {
+        if (ops[i].value)
+            rocksdb_writebatch_put(s->batch, ops[i].key, ops[i].klen,
+                                   ops[i].value, ops[i].vlen);
+        else
+            rocksdb_writebatch_delete(s->batch, ops[i].key, ops[i].klen);
+    }
+    for (i = 0; i < 8; i++)
+        be[i] = (uint8_t)((uint64_t)offset >> (56 - 8 * i));
+    rocksdb_writebatch_put_cf(s->batch, s->cf_meta, RDB_OFFSET_KEY,
+                              sizeof(RDB_OFFSET_KEY) - 1, (const char *)be,
+                              sizeof(be));
+    rocksdb_write(s->db, s->wopts, s->batch, &err);
+    rocksdb_writebatch_clear(s->batch);
     if (err)
-        return rdb_fail(s, "flush", err);
+        return rdb_fail(s, "commit", err);
+    s->offset = offset;
+    s->meta_dirty = true;
     return KSTREAM_OK;
+}
+
+static int64_t rdb_meta_offset(ks_store_t *store) {
+    return ((kv_rdb_t *)store)->offset;
 }
 
 static void rdb_close(ks_store_t *store) {
     kv_rdb_t *s = (kv_rdb_t *)store;
     ks_rocksdb_env_t *env = s->env;
-    char *err = NULL;
 
     assert(s->open_iters == 0);
     release_pinned(s);
@@ -197,10 +255,8 @@ static void rdb_close(ks_store_t *store) {
      * report an error: the changelog restores what a failed flush lost. */
     if (s->db) {
         (void)ks_rdb_batch_write(s);
-        rocksdb_flush(s->db, s->fopts, &err);
-        if (err)
-            rdb_fail(s, "flush on close", err);
-        rocksdb_close(s->db);
+        (void)ks_rdb_flush_all(s, "flush on close");
+        ks_rdb_db_close(s);
     }
     ks_rdb_free(s);
 }
@@ -389,5 +445,7 @@ const ks_store_ops_t ks_rdb_ops = {
         .flush = rdb_flush,
         .close = rdb_close,
         .bulk = ks_rdb_bulk,
+        .commit_batch = rdb_commit_batch,
+        .meta_offset = rdb_meta_offset,
 };
 

@@ -123,6 +123,12 @@ static rocksdb_options_t *store_options(const ks_rocksdb_env_t *env,
     rocksdb_options_t *opts = rocksdb_options_create();
 
     rocksdb_options_set_create_if_missing(opts, 1);
+    /* The meta family of stores made before it existed. */
+    rocksdb_options_set_create_missing_column_families(opts, 1);
+    /* Memtables of both families are flushed at one point (background
+     * flushes included): with the WAL off, the offset on disk then always
+     * goes with the data it describes. */
+    rocksdb_options_set_atomic_flush(opts, 1);
     /* Like Kafka Streams: CPU over disk, state is small and rebuildable. */
     rocksdb_options_set_compression(opts, rocksdb_no_compression);
     rocksdb_options_set_block_based_table_factory(opts, env->table);
@@ -140,6 +146,63 @@ static rocksdb_options_t *store_options(const ks_rocksdb_env_t *env,
         rocksdb_options_set_max_write_buffer_number(opts, 4);
     }
     return opts;
+}
+
+/* The meta family's options: a few bytes, the smallest memtable. */
+static rocksdb_options_t *meta_options(const ks_rocksdb_env_t *env) {
+    rocksdb_options_t *opts = rocksdb_options_create();
+
+    rocksdb_options_set_compression(opts, rocksdb_no_compression);
+    rocksdb_options_set_block_based_table_factory(opts, env->table);
+    rocksdb_options_set_write_buffer_size(opts, RDB_MIN_WRITE_BUFFER);
+    rocksdb_options_set_arena_block_size(opts, 4096);
+    return opts;
+}
+
+static int64_t decode_offset(const char *v, size_t len) {
+    uint64_t x = 0;
+    size_t i;
+
+    if (!v || len != 8)
+        return -1;
+    for (i = 0; i < 8; i++)
+        x = x << 8 | (uint8_t)v[i];
+    return x > (uint64_t)INT64_MAX ? -1 : (int64_t)x;
+}
+
+void ks_rdb_db_open(kv_rdb_t *s, rocksdb_options_t *opts, char **err) {
+    static const char *const names[] = {"default", RDB_META_CF};
+    rocksdb_options_t *meta = meta_options(s->env);
+    const rocksdb_options_t *cf_opts[] = {opts, meta};
+    rocksdb_column_family_handle_t *cfs[2] = {NULL, NULL};
+    char *v;
+    size_t vlen = 0;
+
+    s->db = rocksdb_open_column_families(opts, s->dir, 2, names, cf_opts,
+                                         cfs, err);
+    rocksdb_options_destroy(meta);
+    if (!s->db)
+        return;
+    s->cf_data = cfs[0];
+    s->cf_meta = cfs[1];
+    v = rocksdb_get_cf(s->db, s->ropts, s->cf_meta, RDB_OFFSET_KEY,
+                       sizeof(RDB_OFFSET_KEY) - 1, &vlen, err);
+    if (*err) {
+        ks_rdb_db_close(s);
+        return;
+    }
+    s->offset = decode_offset(v, vlen);
+    rocksdb_free(v);
+}
+
+void ks_rdb_db_close(kv_rdb_t *s) {
+    if (!s->db)
+        return;
+    rocksdb_column_family_handle_destroy(s->cf_data);
+    rocksdb_column_family_handle_destroy(s->cf_meta);
+    s->cf_data = s->cf_meta = NULL;
+    rocksdb_close(s->db);
+    s->db = NULL;
 }
 
 static void store_free(kv_rdb_t *s) {
@@ -179,7 +242,8 @@ ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
     share = wb_share(env, env->n_open + 1);
     s->batch_limit = share / 4;
     opts = store_options(env, share, false);
-    s->db = rocksdb_open(opts, dir, &err);
+    s->offset = -1;
+    ks_rdb_db_open(s, opts, &err);
     rocksdb_options_destroy(opts); /* the DB keeps its own copy */
     if (!s->db) {
         pthread_mutex_unlock(&env->lock);
@@ -225,14 +289,14 @@ kstream_err_t ks_rdb_bulk(ks_store_t *store, bool on) {
         return kerr;
     /* Under the lock: another thread's open may SetOptions every store. */
     pthread_mutex_lock(&env->lock);
-    rocksdb_flush(s->db, s->fopts, &err);
-    if (err) {
+    kerr = ks_rdb_flush_all(s, "flush before reopening");
+    if (kerr != KSTREAM_OK) {
         pthread_mutex_unlock(&env->lock);
-        return rdb_fail(s, "flush before reopening", err);
+        return kerr;
     }
-    rocksdb_close(s->db);
+    ks_rdb_db_close(s);
     opts = store_options(env, env->share, on);
-    s->db = rocksdb_open(opts, s->dir, &err);
+    ks_rdb_db_open(s, opts, &err);
     rocksdb_options_destroy(opts);
     if (!s->db) {
         /* The store fails from now on (every operation says so). */

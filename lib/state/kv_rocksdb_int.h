@@ -22,6 +22,8 @@
 #define RDB_BATCH_MAX 1024                /* puts per batch, at most */
 #define RDB_STORE_OVERHEAD ((size_t)256 << 10) /* per open store */
 #define RDB_BATCH_BITS 65536              /* the pending keys' bit set */
+#define RDB_META_CF "kstream-meta"
+#define RDB_OFFSET_KEY "offset"
 
 typedef struct kv_rdb kv_rdb_t;
 
@@ -43,6 +45,13 @@ struct kv_rdb {
     ks_store_t base;
     ks_rocksdb_env_t *env;
     rocksdb_t *db;
+    /* Column families: the data, and "kstream-meta" (RDB_META_CF) for
+     * what must not show among the keys: the changelog offset the data
+     * reaches (RDB_OFFSET_KEY, 8 bytes BE), written in the write batch of
+     * the data (commit_batch). */
+    rocksdb_column_family_handle_t *cf_data, *cf_meta;
+    int64_t offset;  /* last recorded, -1: none */
+    bool meta_dirty; /* the meta family has unflushed writes */
     rocksdb_readoptions_t *ropts;
     rocksdb_writeoptions_t *wopts; /* WAL off */
     rocksdb_flushoptions_t *fopts; /* wait */
@@ -83,6 +92,15 @@ kstream_err_t ks_rdb_bulk(ks_store_t *store, bool on);
 /* Set the block cache's capacity for the stores open (kv_rocksdb_env.c).
  * Under env->lock. */
 void ks_rdb_env_fit_cache(ks_rocksdb_env_t *env);
+/* Open s->db at s->dir with both column families (the meta family is
+ * created when missing, so stores of older versions open) and read the
+ * recorded offset (kv_rocksdb_env.c). NULL s->db and *err set on failure. */
+void ks_rdb_db_open(kv_rdb_t *s, rocksdb_options_t *opts, char **err);
+/* Close s->db and its column families; s->db becomes NULL. */
+void ks_rdb_db_close(kv_rdb_t *s);
+/* Flush the data's memtable, then the meta family's when it has unflushed
+ * writes: on disk the offset is never ahead of the data (kv_rocksdb.c). */
+kstream_err_t ks_rdb_flush_all(kv_rdb_t *s, const char *what);
 /* Free a store whose database is closed (kv_rocksdb_env.c). */
 void ks_rdb_free(kv_rdb_t *s);
 

@@ -20,7 +20,7 @@
 
 static ks_store_t *store; /* the layer */
 static ks_rocksdb_env_t *env;
-static char dir[256], path[300];
+static char dir[256], path[400];
 static bool is_memory;
 
 static void open_rocksdb(void) {
@@ -528,4 +528,113 @@ TXN_TEST(random_operations_with_commits_and_aborts_match_a_model) {
             n += committed.has[i];
         cr_assert(eq(u64, store->ops->approximate_count(store), n));
     }
+}
+
+/* ---- RocksDB: the offset on disk ------------------------------------------ */
+
+static void reopen(void) {
+    store->ops->close(store);
+    store = NULL;
+    open_rocksdb();
+}
+
+Test(txn_rocksdb, reopen_after_commit_keeps_data_and_offset) {
+    put(B("a"), B("1"));
+    put(B("b"), B("2"));
+    commit(100);
+    del(B("a"));
+    put(B("c"), B("3"));
+    commit(250);
+    reopen();
+    cr_assert(eq(i64, ks_txn_offset(store), 250));
+    assert_missing(B("a"));
+    assert_value(B("b"), B("2"));
+    assert_value(B("c"), B("3"));
+}
+
+Test(txn_rocksdb, close_without_commit_keeps_only_committed_state) {
+    static const bytes_t want[] = {BI("a"), BI("b")};
+
+    put(B("a"), B("1"));
+    put(B("b"), B("2"));
+    commit(7);
+    /* The "crash": writes of the open transaction, then the layer closes
+     * without a commit (what a process that dies holds in its buffer). */
+    put(B("a"), B("aborted"));
+    del(B("b"));
+    put(B("z"), B("aborted"));
+    cr_assert(eq(int, store->ops->flush(store), KSTREAM_OK));
+    reopen();
+    cr_assert(eq(i64, ks_txn_offset(store), 7));
+    assert_value(B("a"), B("1"));
+    assert_value(B("b"), B("2"));
+    assert_missing(B("z"));
+    assert_keys(all(), want, N_OF(want));
+}
+
+Test(txn_rocksdb, a_store_never_committed_has_no_offset_after_reopen) {
+    put(B("a"), B("1"));
+    reopen();
+    cr_assert(eq(i64, ks_txn_offset(store), -1));
+    assert_missing(B("a"));
+    assert_keys(all(), NULL, 0);
+}
+
+Test(txn_rocksdb, the_meta_family_never_shows_among_the_keys) {
+    ks_iter_t *it = NULL;
+
+    commit(3);
+    reopen();
+    assert_keys(all(), NULL, 0);
+    assert_missing(B("offset"));
+    cr_assert(eq(int, store->ops->prefix(store, "", 0, &it), KSTREAM_OK));
+    assert_keys(it, NULL, 0);
+    cr_assert(eq(u64, store->ops->approximate_count(store), 0));
+    /* A user key named like the meta key is a user key like any other. */
+    put(B("offset"), B("mine"));
+    commit(4);
+    reopen();
+    assert_value(B("offset"), B("mine"));
+    cr_assert(eq(i64, ks_txn_offset(store), 4));
+}
+
+Test(txn_rocksdb, bulk_mode_reopen_keeps_the_offset) {
+    put(B("a"), B("1"));
+    commit(9);
+    cr_assert(eq(int, ks_store_bulk(store, true), KSTREAM_OK));
+    cr_assert(eq(i64, ks_txn_offset(store), 9));
+    cr_assert(eq(int, ks_store_bulk(store, false), KSTREAM_OK));
+    cr_assert(eq(i64, ks_txn_offset(store), 9));
+    assert_value(B("a"), B("1"));
+}
+
+Test(txn_rocksdb, a_store_made_without_the_meta_family_opens) {
+    rocksdb_options_t *opts;
+    rocksdb_writeoptions_t *wopts;
+    rocksdb_t *db;
+    char *err = NULL, old[320];
+
+    /* A store as earlier versions made it: the default family only. */
+    snprintf(old, sizeof(old), "%s/old", dir);
+    opts = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(opts, 1);
+    db = rocksdb_open(opts, old, &err);
+    cr_assert_null(err, "%s", err);
+    wopts = rocksdb_writeoptions_create();
+    rocksdb_put(db, wopts, "k", 1, "v", 1, &err);
+    cr_assert_null(err);
+    rocksdb_writeoptions_destroy(wopts);
+    rocksdb_close(db);
+    rocksdb_options_destroy(opts);
+
+    store->ops->close(store);
+    snprintf(path, sizeof(path), "%s", old);
+    open_rocksdb();
+    cr_assert(eq(i64, ks_txn_offset(store), -1));
+    assert_value(B("k"), B("v"));
+    put(B("k2"), B("v2"));
+    commit(12);
+    reopen();
+    cr_assert(eq(i64, ks_txn_offset(store), 12));
+    assert_value(B("k2"), B("v2"));
 }
