@@ -29,6 +29,14 @@
  * once but is closed (and dropped) only when the last iterator over it
  * closes, so iterators never read a closed store.
  *
+ * Transactional state (store.h): under the transactional layer, key_live
+ * tells the layer what get and put would make of a key (expired, no
+ * time), so reads of buffered writes hide expired records and late writes
+ * are dropped before they are buffered. commit_batch applies a commit
+ * segment by segment (each segment's share atomic when the segment store
+ * has commit_batch, RocksDB, with the offset in it) and records the offset
+ * last, in memory.
+ *
  * Live segments are kept sorted by id in an array: with Kafka's default
  * interval (max(retention / 2, 60 s)) there are about three, and
  * expiry removes from the front. One task, one thread: no locks. */
@@ -63,6 +71,7 @@ typedef struct segmented {
     seg_t **segs;     /* live segments, ascending id */
     size_t nsegs, cap;
     unsigned open_iters;
+    int64_t offset; /* recorded by commit_batch (memory only); -1: none */
 } segmented_t;
 
 static void seg_name(char *buf, int64_t id) {
@@ -270,6 +279,108 @@ static void segd_close(ks_store_t *store) {
 
 static void segd_observe_time(ks_store_t *store, int64_t t) {
     advance_time((segmented_t *)store, t);
+}
+
+/* ---- transactional state (store.h, txn.c) -------------------------------- */
+
+/* What segd_put and segd_get would make of key, for the layer above. */
+static kstream_err_t segd_key_live(ks_store_t *store, const void *key,
+                                   size_t klen, bool write) {
+    segmented_t *s = (segmented_t *)store;
+    int64_t t = s->key_time(key, klen);
+
+    if (t < 0)
+        return write ? KSTREAM_ERR_INVALID_ARG : KSTREAM_ERR_NOT_FOUND;
+    if (write)
+        advance_time(s, t);
+    return is_expired(s, t) ? KSTREAM_ERR_NOT_FOUND : KSTREAM_OK;
+}
+
+typedef struct seg_op {
+    int64_t id;
+    size_t i; /* index in ops: keeps key order within a segment */
+} seg_op_t;
+
+static int seg_op_cmp(const void *a, const void *b) {
+    const seg_op_t *x = a, *y = b;
+
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Apply ops[0..n) to one segment: its commit_batch when it has one (the
+ * segment's share is then atomic, with the offset in it), else puts. */
+static kstream_err_t seg_apply(seg_t *seg, const ks_txn_op_t *ops, size_t n,
+                               int64_t offset) {
+    ks_store_t *st = seg->store;
+    kstream_err_t err = KSTREAM_OK;
+    size_t i;
+
+    if (st->ops->commit_batch)
+        return st->ops->commit_batch(st, ops, n, offset);
+    for (i = 0; i < n && err == KSTREAM_OK; i++)
+        err = st->ops->put(st, ops[i].key, ops[i].klen, ops[i].value,
+                           ops[i].vlen);
+    return err;
+}
+
+/* Segment by segment, in id order; the store's offset is recorded last.
+ * Expired writes are dropped, deletes open no segment (as segd_put). A
+ * failure leaves the segments before it applied. */
+static kstream_err_t segd_commit_batch(ks_store_t *store,
+                                       const ks_txn_op_t *ops, size_t n,
+                                       int64_t offset) {
+    segmented_t *s = (segmented_t *)store;
+    seg_op_t *order = NULL;
+    ks_txn_op_t *run = NULL;
+    size_t m = 0, a, b, i;
+    kstream_err_t err = KSTREAM_OK;
+
+    if (n > 0) {
+        order = malloc(n * sizeof(*order));
+        run = malloc(n * sizeof(*run));
+        if (!order || !run) {
+            free(order);
+            free(run);
+            return KSTREAM_ERR_NO_MEMORY;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        int64_t t = s->key_time(ops[i].key, ops[i].klen);
+        if (t < 0 || is_expired(s, t))
+            continue;
+        order[m].id = t / s->interval;
+        order[m].i = i;
+        m++;
+    }
+    if (m > 1)
+        qsort(order, m, sizeof(*order), seg_op_cmp);
+    for (a = 0; a < m && err == KSTREAM_OK; a = b) {
+        bool any_put = false;
+        seg_t *seg;
+
+        for (b = a; b < m && order[b].id == order[a].id; b++) {
+            run[b - a] = ops[order[b].i];
+            any_put = any_put || ops[order[b].i].value != NULL;
+        }
+        seg = seg_lookup(s, order[a].id);
+        if (!seg && !any_put)
+            continue; /* deletes only, of a segment never opened */
+        if (!seg)
+            err = seg_get_or_open(s, order[a].id, &seg);
+        if (err == KSTREAM_OK)
+            err = seg_apply(seg, run, b - a, offset);
+    }
+    free(order);
+    free(run);
+    if (err == KSTREAM_OK)
+        s->offset = offset;
+    return err;
+}
+
+static int64_t segd_meta_offset(ks_store_t *store) {
+    return ((segmented_t *)store)->offset;
 }
 
 /* ---- merged iterators ---------------------------------------------------- */
@@ -497,6 +608,9 @@ static const ks_store_ops_t segd_ops = {
         .flush = segd_flush,
         .close = segd_close,
         .observe_time = segd_observe_time,
+        .commit_batch = segd_commit_batch,
+        .meta_offset = segd_meta_offset,
+        .key_live = segd_key_live,
 };
 
 ks_store_t *ks_segmented_new(ks_store_open_fn *open, ks_store_drop_fn *drop,
@@ -520,5 +634,6 @@ ks_store_t *ks_segmented_new(ks_store_open_fn *open, ks_store_drop_fn *drop,
     s->retention = retention;
     s->interval = segment_interval;
     s->observed = -1;
+    s->offset = -1;
     return &s->base;
 }

@@ -638,3 +638,142 @@ Test(txn_rocksdb, a_store_made_without_the_meta_family_opens) {
     cr_assert(eq(i64, ks_txn_offset(store), 12));
     assert_value(B("k2"), B("v2"));
 }
+
+/* ---- segmented stores (window and session stores) below the layer -------- */
+
+static ks_store_t *segs[8]; /* the segment stores opened, in order */
+static int nsegs;
+
+static ks_store_t *seg_open(void *opaque, const char *segment, char *errstr,
+                            size_t errstr_size) {
+    char p[400];
+
+    (void)opaque;
+    cr_assert(lt(int, nsegs, 8));
+    snprintf(p, sizeof(p), "%s/%s", dir, segment);
+    segs[nsegs] = ks_kv_rocksdb_open(env, p, errstr, errstr_size);
+    return segs[nsegs++];
+}
+
+static void setup_segmented(ks_key_time_fn *key_time) {
+    char errstr[512] = "";
+    ks_store_t *seg;
+
+    kt_tmpdir_make(dir, sizeof(dir));
+    env = ks_rocksdb_env_new(16 << 20, errstr, sizeof(errstr));
+    cr_assert_not_null(env, "%s", errstr);
+    nsegs = 0;
+    /* retention 100 ms, segments of 50 ms */
+    seg = ks_segmented_new(seg_open, NULL, NULL, NULL, 100, 50, key_time);
+    cr_assert_not_null(seg);
+    store = ks_txn_wrap(seg);
+    cr_assert_not_null(store);
+    is_memory = false;
+}
+
+static void setup_window(void) {
+    setup_segmented(ks_wkey_time);
+}
+
+static void setup_session(void) {
+    setup_segmented(ks_skey_time);
+}
+
+TestSuite(txn_window, .init = setup_window, .fini = teardown, .timeout = 60);
+TestSuite(txn_session, .init = setup_session, .fini = teardown,
+          .timeout = 60);
+
+static bytes_t wkey(uint8_t *buf, const char *k, int64_t start) {
+    return (bytes_t){buf, ks_wkey_encode(buf, k, strlen(k), start)};
+}
+
+static bytes_t skey(uint8_t *buf, const char *k, int64_t start,
+                    int64_t end) {
+    return (bytes_t){buf, ks_skey_encode(buf, k, strlen(k), start, end)};
+}
+
+Test(txn_window, writes_reach_the_segments_only_at_commit) {
+    uint8_t k1[16], k2[16], k3[16];
+    bytes_t a10 = wkey(k1, "a", 10), a60 = wkey(k2, "a", 60),
+            b20 = wkey(k3, "b", 20);
+    bytes_t want[3];
+    int i;
+
+    put(a10, B("1"));
+    put(a60, B("2"));
+    put(b20, B("3"));
+    cr_assert(eq(int, nsegs, 0)); /* nothing below yet */
+    want[0] = a10, want[1] = a60, want[2] = b20;
+    assert_keys(all(), want, 3);
+    assert_value(a60, B("2"));
+    commit(77);
+    cr_assert(eq(int, nsegs, 2)); /* segments 0 and 1 */
+    /* Each RocksDB segment holds the offset with its share. */
+    for (i = 0; i < nsegs; i++)
+        cr_assert(eq(i64, segs[i]->ops->meta_offset(segs[i]), 77));
+    assert_keys(all(), want, 3);
+    del(a10);
+    put(b20, B("changed"));
+    ks_txn_abort(store);
+    assert_keys(all(), want, 3);
+    assert_value(b20, B("3"));
+    cr_assert(eq(i64, ks_txn_offset(store), 77));
+}
+
+Test(txn_window, expired_writes_are_hidden_and_late_ones_dropped) {
+    uint8_t k1[16], k2[16], k3[16];
+    bytes_t a10 = wkey(k1, "a", 10), a500 = wkey(k2, "a", 500),
+            b20 = wkey(k3, "b", 20);
+    uint8_t bad[2] = {'x', 'y'};
+
+    put(a10, B("old"));
+    assert_value(a10, B("old"));
+    put(a500, B("new")); /* stream time 500: 10 expires */
+    assert_missing(a10);
+    assert_keys(all(), &a500, 1);
+    put(b20, B("late")); /* dropped */
+    assert_missing(b20);
+    cr_assert(eq(sz, ks_txn_pending(store), 2));
+    /* A key without a time. */
+    cr_assert(eq(int, store->ops->put(store, bad, 1, "v", 1),
+                 KSTREAM_ERR_INVALID_ARG));
+    commit(5);
+    assert_keys(all(), &a500, 1);
+    cr_assert(eq(int, nsegs, 1)); /* the expired write opened nothing */
+}
+
+Test(txn_window, deletes_of_unopened_segments_open_nothing) {
+    uint8_t k1[16];
+    bytes_t a10 = wkey(k1, "a", 10);
+
+    del(a10);
+    commit(1);
+    cr_assert(eq(int, nsegs, 0));
+    assert_missing(a10);
+}
+
+Test(txn_session, session_ranges_merge_buffer_and_segments) {
+    uint8_t k1[24], k2[24], k3[24], k4[24];
+    bytes_t s1 = skey(k1, "u", 0, 10), s2 = skey(k2, "u", 20, 70),
+            s3 = skey(k3, "v", 5, 30), s4 = skey(k4, "u", 80, 90);
+    bytes_t want[3];
+    ks_iter_t *it = NULL;
+
+    put(s1, B("1"));
+    put(s3, B("3"));
+    commit(10);
+    put(s2, B("2"));
+    del(s1);
+    put(s4, B("4"));
+    cr_assert(eq(int, store->ops->prefix(store, "u", 1, &it), KSTREAM_OK));
+    want[0] = s2, want[1] = s4;
+    assert_keys(it, want, 2);
+    ks_txn_abort(store);
+    want[0] = s1, want[1] = s3;
+    assert_keys(all(), want, 2);
+    put(s2, B("2"));
+    commit(11);
+    want[0] = s1, want[1] = s2, want[2] = s3;
+    assert_keys(all(), want, 3);
+    cr_assert(eq(i64, ks_txn_offset(store), 11));
+}
