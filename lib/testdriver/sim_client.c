@@ -25,43 +25,23 @@
  * (the first poll after an assignment starts at the first partition), and
  * takes from each unpaused partition every record up to its end, or until
  * `max` records are taken. Messages point into the log: release() is a
- * no-op. */
+ * no-op.
+ *
+ * Isolation. Markers are never returned (the position moves past them). A
+ * read_committed client reads up to the last stable offset only, skips
+ * aborted records, reports the LSO as end offset, and does not take a
+ * partition while an open transaction holds offsets of its group for it
+ * (Kafka's consumer waits on UNSTABLE_OFFSET_COMMIT, KIP-447).
+ *
+ * Zombies. A client the group dropped (ks_sim_client_expel) rejoins at its
+ * next poll; until then its transactional offset sends are fenced.
+ *
+ * Producing, offsets and transactions are in sim_client_txn.c. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/written.h"
-#include "testdriver/sim.h"
+#include "testdriver/sim_client_int.h"
 #include "util/util.h"
-
-typedef struct sim_tp {
-    ks_sim_topic_t *topic;
-    int32_t partition;
-    int64_t position; /* next offset to read */
-    bool paused;
-} sim_tp_t;
-
-typedef struct sim_tps {
-    sim_tp_t *v;
-    size_t n, cap;
-} sim_tps_t;
-
-typedef struct sim_client {
-    ks_client_t base;
-    ks_sim_t *sim;
-    ks_sim_group_t *group; /* NULL: producer only */
-    uint64_t order;        /* creation order within the sim */
-    bool member;           /* subscribed, so in the group */
-    char **subs;           /* subscription, in order, no duplicates */
-    size_t nsubs;
-    sim_tps_t owned;  /* assignment, positions and pause flags */
-    sim_tps_t target; /* what the range assignor gives this member */
-    bool target_ok;   /* target is up to date for the epochs below */
-    uint64_t seen_topics, seen_group;
-    size_t cursor;  /* where the next poll starts in owned */
-    ks_tp_t *evtps; /* scratch for events */
-    size_t evcap;
-    ks_written_t written; /* highest offset produced per partition */
-} sim_client_t;
 
 static int sim_tps_push(sim_tps_t *a, ks_sim_topic_t *topic,
                         int32_t partition) {
@@ -117,6 +97,7 @@ static kstream_err_t sim_compute_target(sim_client_t *c) {
     }
     c->seen_topics = ks_sim_topics_epoch(c->sim);
     c->seen_group = ks_sim_group_epoch(c->group);
+    ks_sim_group_sync(c->group, c);
     c->target_ok = true;
     return KSTREAM_OK;
 }
@@ -139,8 +120,21 @@ static sim_tp_t *sim_find(const sim_tps_t *a, const ks_sim_topic_t *topic,
     return NULL;
 }
 
-/* Is any partition of c's target still owned by another member? */
+/* Does an open transaction hold offsets of the group for a partition of
+ * c's target (read_committed only)? */
+static bool sim_target_unstable(const sim_client_t *c) {
+    for (size_t k = 0; c->read_committed && k < c->target.n; k++)
+        if (ks_sim_offsets_pending(c->sim, c->group, c->target.v[k].topic,
+                                   c->target.v[k].partition))
+            return true;
+    return false;
+}
+
+/* Is any partition of c's target still owned by another member (or its
+ * committed offset unstable)? */
 static bool sim_target_busy(const sim_client_t *c) {
+    if (sim_target_unstable(c))
+        return true;
     size_t nmembers;
     void *const *members = ks_sim_group_members(c->group, &nmembers);
     for (size_t i = 0; i < nmembers; i++) {
@@ -171,7 +165,6 @@ static kstream_err_t sim_event_tps(sim_client_t *c) {
     return KSTREAM_OK;
 }
 
-/* Bring the owned partitions to the target, raising events. */
 /* Whether the target assignment must be computed again: a topic was
  * created, or a member came or went. */
 static bool target_stale(const sim_client_t *c) {
@@ -179,8 +172,13 @@ static bool target_stale(const sim_client_t *c) {
            c->seen_group != ks_sim_group_epoch(c->group);
 }
 
+/* Bring the owned partitions to the target, raising events. */
 static kstream_err_t sim_rebalance(sim_client_t *c) {
     kstream_err_t err;
+    if (!ks_sim_group_has(c->group, c)) { /* expelled: rejoin */
+        if (ks_sim_group_join(c->group, c, c->order) != 0)
+            return KSTREAM_ERR_NO_MEMORY;
+    }
     if (target_stale(c)) {
         err = sim_compute_target(c);
         if (err)
@@ -233,6 +231,8 @@ static kstream_err_t sim_subscribe(ks_client_t *base,
                                    const char *const *topics,
                                    size_t ntopics) {
     sim_client_t *c = (sim_client_t *)base;
+    if (c->crashed)
+        return KS_SIM_ERR_CRASHED;
     if (ntopics && !topics)
         return KSTREAM_ERR_INVALID_ARG;
     if (!c->group)
@@ -280,6 +280,8 @@ static kstream_err_t sim_subscribe(ks_client_t *base,
 static kstream_err_t sim_assign(ks_client_t *base, const ks_tp_offset_t *tps,
                                 size_t n) {
     sim_client_t *c = (sim_client_t *)base;
+    if (c->crashed)
+        return KS_SIM_ERR_CRASHED;
     if (n && !tps)
         return KSTREAM_ERR_INVALID_ARG;
     if (c->member)
@@ -303,19 +305,36 @@ static kstream_err_t sim_assign(ks_client_t *base, const ks_tp_offset_t *tps,
     return KSTREAM_OK;
 }
 
+/* How far a consumer may read: the LSO under read_committed. */
+static int64_t sim_limit(const sim_client_t *c, const sim_tp_t *tp) {
+    return c->read_committed ? ks_sim_topic_lso(c->sim, tp->topic,
+                                                tp->partition)
+                             : ks_sim_topic_end(tp->topic, tp->partition);
+}
+
 bool ks_sim_client_idle(const ks_client_t *base) {
     const sim_client_t *c = (const sim_client_t *)base;
     if (!c)
         return false;
     /* A rebalance may be due (a topic was created, a member came or went):
      * only a poll finds out. */
+    if (c->crashed)
+        return true; /* it will never do anything again */
+    if (c->member && !ks_sim_group_has(c->group, c))
+        return false; /* expelled: the next poll rejoins */
+    /* Waiting for a transaction to release the target's offsets changes
+     * nothing until that transaction ends. */
     if (c->member &&
-        (target_stale(c) || !sim_same_tps(&c->owned, &c->target)))
+        (target_stale(c) || !sim_same_tps(&c->owned, &c->target)) &&
+        !(!target_stale(c) && c->owned.n == 0 && sim_target_unstable(c)))
         return false;
     for (size_t i = 0; i < c->owned.n; i++) {
         const sim_tp_t *tp = &c->owned.v[i];
-        if (tp->position < ks_sim_topic_end(tp->topic, tp->partition))
-            return false;
+        int64_t limit = sim_limit(c, tp);
+        for (int64_t off = tp->position; off < limit; off++)
+            if (ks_sim_topic_visible(tp->topic, tp->partition, off,
+                                     c->read_committed))
+                return false;
     }
     return true;
 }
@@ -327,6 +346,9 @@ static kstream_err_t sim_poll(ks_client_t *base, ks_msg_t *msgs, size_t max,
     if (!n || (max && !msgs))
         return KSTREAM_ERR_INVALID_ARG;
     *n = 0;
+    kstream_err_t serr = ks_sim_client_step(c, KS_SIM_STEP_POLL);
+    if (serr)
+        return serr;
     if (c->member) {
         kstream_err_t err = sim_rebalance(c);
         if (err)
@@ -341,12 +363,15 @@ static kstream_err_t sim_poll(ks_client_t *base, ks_msg_t *msgs, size_t max,
         sim_tp_t *tp = &c->owned.v[idx];
         if (tp->paused)
             continue;
-        int64_t end = ks_sim_topic_end(tp->topic, tp->partition);
+        int64_t end = sim_limit(c, tp);
         while (tp->position < end && k < max) {
-            ks_sim_topic_msg(tp->topic, tp->partition, tp->position,
-                             &msgs[k++]);
+            if (ks_sim_topic_visible(tp->topic, tp->partition, tp->position,
+                                     c->read_committed)) {
+                ks_sim_topic_msg(tp->topic, tp->partition, tp->position,
+                                 &msgs[k++]);
+                last = idx;
+            }
             tp->position++;
-            last = idx;
         }
     }
     if (last < nowned)
@@ -406,23 +431,6 @@ static kstream_err_t sim_seek(ks_client_t *base, const ks_tp_offset_t *tpo) {
     return err;
 }
 
-static kstream_err_t sim_committed(ks_client_t *base, const ks_tp_t *tp,
-                                   int64_t *offset) {
-    sim_client_t *c = (sim_client_t *)base;
-    if (!tp || !tp->topic || !offset)
-        return KSTREAM_ERR_INVALID_ARG;
-    if (!c->group)
-        return KSTREAM_ERR_STATE;
-    int32_t nparts = ks_sim_partitions(c->sim, tp->topic);
-    if (nparts < 0)
-        return KSTREAM_ERR_UNKNOWN_TOPIC;
-    if (tp->partition < 0 || tp->partition >= nparts)
-        return KSTREAM_ERR_UNKNOWN_PARTITION;
-    *offset = ks_sim_committed(c->sim, ks_sim_group_name(c->group),
-                               tp->topic, tp->partition);
-    return KSTREAM_OK;
-}
-
 static kstream_err_t sim_partition_count(ks_client_t *base,
                                          const char *topic, int32_t *n) {
     sim_client_t *c = (sim_client_t *)base;
@@ -435,51 +443,6 @@ static kstream_err_t sim_partition_count(ks_client_t *base,
     return KSTREAM_OK;
 }
 
-/* Synchronous: the record is in the log when this returns, so
- * delivery_failed never fires, and it counts as acknowledged at once. */
-static kstream_err_t sim_produce(ks_client_t *base, const ks_out_t *out) {
-    sim_client_t *c = (sim_client_t *)base;
-    int32_t partition = -1;
-    int64_t offset = -1;
-    kstream_err_t err = ks_sim_append(c->sim, out, &partition, &offset);
-    if (!err && ks_written_note(&c->written, out->topic, partition,
-                                offset) != 0)
-        err = KSTREAM_ERR_NO_MEMORY;
-    return err;
-}
-
-static kstream_err_t sim_check_tp(const sim_client_t *c, const ks_tp_t *tp) {
-    if (!tp || !tp->topic)
-        return KSTREAM_ERR_INVALID_ARG;
-    int32_t nparts = ks_sim_partitions(c->sim, tp->topic);
-    if (nparts < 0)
-        return KSTREAM_ERR_UNKNOWN_TOPIC;
-    if (tp->partition < 0 || tp->partition >= nparts)
-        return KSTREAM_ERR_UNKNOWN_PARTITION;
-    return KSTREAM_OK;
-}
-
-static kstream_err_t sim_end_offset(ks_client_t *base, const ks_tp_t *tp,
-                                    int64_t *offset) {
-    sim_client_t *c = (sim_client_t *)base;
-    kstream_err_t err = offset ? sim_check_tp(c, tp)
-                               : KSTREAM_ERR_INVALID_ARG;
-    if (!err)
-        *offset = ks_sim_end_offset(c->sim, tp->topic, tp->partition);
-    return err;
-}
-
-static kstream_err_t sim_written_offset(ks_client_t *base, const ks_tp_t *tp,
-                                        int64_t *offset) {
-    sim_client_t *c = (sim_client_t *)base;
-    kstream_err_t err = offset ? sim_check_tp(c, tp)
-                               : KSTREAM_ERR_INVALID_ARG;
-    if (err)
-        return err;
-    *offset = ks_written_get(&c->written, tp->topic, tp->partition);
-    return KSTREAM_OK;
-}
-
 /* The sim knows every end offset at once, so the lag of an owned
  * partition is always known. */
 static kstream_err_t sim_lag(ks_client_t *base, const ks_tp_t *tp,
@@ -488,38 +451,13 @@ static kstream_err_t sim_lag(ks_client_t *base, const ks_tp_t *tp,
         return KSTREAM_ERR_INVALID_ARG;
     *lag = -1;
     kstream_err_t err;
-    sim_tp_t *own = sim_owned((sim_client_t *)base, tp->topic, tp->partition,
-                              &err);
+    sim_client_t *c = (sim_client_t *)base;
+    sim_tp_t *own = sim_owned(c, tp->topic, tp->partition, &err);
     if (own) {
-        int64_t end = ks_sim_topic_end(own->topic, own->partition);
+        int64_t end = sim_limit(c, own);
         *lag = end > own->position ? end - own->position : 0;
     }
     return err;
-}
-
-static kstream_err_t sim_flush(ks_client_t *base, int timeout_ms) {
-    (void)base; /* produce() is synchronous: nothing is ever queued */
-    (void)timeout_ms;
-    return KSTREAM_OK;
-}
-
-/* Stores every offset it can; returns the first error. */
-static kstream_err_t sim_commit(ks_client_t *base, const ks_tp_offset_t *offs,
-                                size_t n) {
-    sim_client_t *c = (sim_client_t *)base;
-    if (n && !offs)
-        return KSTREAM_ERR_INVALID_ARG;
-    if (!c->group)
-        return KSTREAM_ERR_STATE;
-    kstream_err_t first = KSTREAM_OK;
-    for (size_t i = 0; i < n; i++) {
-        kstream_err_t err = ks_sim_commit(c->sim, ks_sim_group_name(c->group),
-                                          offs[i].topic, offs[i].partition,
-                                          offs[i].offset);
-        if (err && !first)
-            first = err;
-    }
-    return first;
 }
 
 static void sim_destroy(ks_client_t *base) {
@@ -538,44 +476,65 @@ static void sim_destroy(ks_client_t *base) {
     free(c);
 }
 
-static const ks_client_ops_t sim_ops = {
+#define SIM_OPS                                                            \
+    .subscribe = sim_subscribe, .assign = sim_assign, .poll = sim_poll,    \
+    .release = sim_release, .pause = sim_pause, .resume = sim_resume,      \
+    .seek = sim_seek, .committed = ks_sim_client_committed,                \
+    .end_offset = ks_sim_client_end_offset,                                \
+    .written_offset = ks_sim_client_written_offset, .lag = sim_lag,        \
+    .partition_count = sim_partition_count,                                \
+    .produce = ks_sim_client_produce, .flush = ks_sim_client_flush,        \
+    .commit = ks_sim_client_commit, .destroy = sim_destroy
+
+static const ks_client_ops_t sim_ops = {.name = "sim", SIM_OPS};
+
+/* A transactional client: the same plus the exactly_once_v2 ops. */
+static const ks_client_ops_t sim_txn_ops = {
         .name = "sim",
-        .subscribe = sim_subscribe,
-        .assign = sim_assign,
-        .poll = sim_poll,
-        .release = sim_release,
-        .pause = sim_pause,
-        .resume = sim_resume,
-        .seek = sim_seek,
-        .committed = sim_committed,
-        .end_offset = sim_end_offset,
-        .written_offset = sim_written_offset,
-        .lag = sim_lag,
-        .partition_count = sim_partition_count,
-        .produce = sim_produce,
-        .flush = sim_flush,
-        .commit = sim_commit,
-        .destroy = sim_destroy,
+        SIM_OPS,
+        .txn_init = ks_sim_client_txn_init,
+        .txn_begin = ks_sim_client_txn_begin,
+        .txn_send_offsets = ks_sim_client_txn_send_offsets,
+        .txn_commit = ks_sim_client_txn_commit,
+        .txn_abort = ks_sim_client_txn_abort,
+        .txn_reset = ks_sim_client_txn_reset,
 };
 
-ks_client_t *ks_sim_client_new(ks_sim_t *sim, const char *group,
-                               const ks_client_events_t *events) {
-    if (!sim)
+ks_client_t *ks_sim_client_new_conf(ks_sim_t *sim,
+                                    const ks_sim_client_conf_t *conf,
+                                    const ks_client_events_t *events) {
+    if (!sim || !conf)
         return NULL;
     sim_client_t *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    c->base.ops = &sim_ops;
+    c->base.ops = conf->transactional_id ? &sim_txn_ops : &sim_ops;
     if (events)
         c->base.events = *events;
     c->sim = sim;
     c->order = ks_sim_next_seq(sim);
-    if (group) {
-        c->group = ks_sim_group_get(sim, group);
+    c->read_committed = conf->read_committed;
+    c->epoch = -1;
+    c->txn_timeout_ms = conf->transaction_timeout_ms;
+    if (conf->group) {
+        c->group = ks_sim_group_get(sim, conf->group);
         if (!c->group) {
             free(c);
             return NULL;
         }
     }
+    if (conf->transactional_id) {
+        c->txn = ks_sim_txn_get(sim, conf->transactional_id);
+        if (!c->txn) {
+            free(c);
+            return NULL;
+        }
+    }
     return &c->base;
+}
+
+ks_client_t *ks_sim_client_new(ks_sim_t *sim, const char *group,
+                               const ks_client_events_t *events) {
+    ks_sim_client_conf_t conf = {.group = group};
+    return ks_sim_client_new_conf(sim, &conf, events);
 }

@@ -1,14 +1,17 @@
-/* sim_cluster.c - the simulated cluster's data: topics as partitioned logs,
- * the append order of each topic, consumer groups (members and committed
- * offsets). The clients on top of it are in sim_client.c.
+/* sim_cluster.c - the simulated cluster's data: topics as partitioned logs
+ * and the visible order of each topic. Consumer groups and transactions
+ * (the coordinators) are in sim_txn.c, the clients in sim_client.c and
+ * sim_client_txn.c.
  *
  * Storage. A record is copied in one piece (header array, key, value,
  * header names and values) into the current data chunk: chunks never move
  * and are freed only with the sim, so every pointer handed out stays valid
  * for the sim's life. Each partition keeps an index of record descriptors
- * (offset = position in the index); each topic of several partitions also
- * keeps the (partition, offset) of every append (for one partition the
- * idx-th append is offset idx). Index arrays grow by doubling. So an
+ * (offset = position in the index; commit and abort markers take a
+ * descriptor, with no data); each topic of several partitions, or that
+ * ever had a transaction, also keeps the (partition, offset) of every
+ * record in the order it became visible (ks_sim_read_appended; otherwise
+ * the idx-th is offset idx). Index arrays grow by doubling. So an
  * append costs no malloc in the steady state: only a new chunk now and
  * then, or a doubling.
  *
@@ -30,8 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "testdriver/sim.h"
-#include "util/util.h"
+#include "testdriver/sim_int.h"
 
 #define KS_SIM_CHUNK_MIN ((size_t)64 << 10) /* first data chunk */
 #define KS_SIM_CHUNK_MAX ((size_t)8 << 20)  /* chunks double up to this */
@@ -40,68 +42,15 @@
 #define KS_SIM_MAX_LEN UINT32_MAX
 
 /* One chunk of record data; data[] is 8-byte aligned (KS_SIM_ALIGN). */
-typedef struct sim_chunk {
+struct sim_chunk {
     struct sim_chunk *next;
     size_t used, cap;
     size_t mapped; /* 1: mmap'd (sim_chunk_new), 0: malloc'd (a size_t:
                       data stays 8-byte aligned) */
     char data[];
-} sim_chunk_t;
+};
 _Static_assert(offsetof(sim_chunk_t, data) % KS_SIM_ALIGN == 0,
                "chunk data must be aligned for headers");
-
-/* A stored record; its offset is its index in the partition's array. Its
- * bytes are at data: nheaders headers, then the key, then the value. */
-enum { REC_KEY = 1, REC_VALUE = 2 }; /* non-NULL key / value */
-typedef struct sim_rec {
-    const char *data;
-    int64_t timestamp;
-    uint32_t key_len, value_len;
-    uint32_t nheaders;
-    uint32_t flags; /* REC_* */
-} sim_rec_t;
-
-typedef struct sim_part {
-    sim_rec_t *recs;
-    size_t n, cap;
-} sim_part_t;
-
-/* Where the idx-th append of a topic went. */
-typedef struct sim_pos {
-    int32_t partition;
-    int64_t offset;
-} sim_pos_t;
-
-struct ks_sim_topic {
-    char *name;
-    int32_t nparts;
-    sim_part_t *parts;
-    int32_t rr_next; /* next partition for a NULL key */
-    sim_pos_t *order; /* nparts > 1 only */
-    size_t norder, order_cap;
-};
-
-struct ks_sim_group {
-    char *name;
-    ks_map_t *offsets; /* topic name -> int64_t[partitions], -1: none */
-    void **members;    /* sorted by orders[] */
-    uint64_t *orders;
-    size_t nmembers, members_cap;
-    uint64_t epoch;
-};
-
-struct ks_sim {
-    ks_map_t *topics; /* name -> ks_sim_topic_t */
-    ks_map_t *groups; /* name -> ks_sim_group_t */
-    sim_chunk_t *chunks; /* head: the one being filled */
-    size_t next_chunk;   /* size of the next regular chunk */
-    ks_sim_topic_t *last_append; /* topic of the last append (a cache) */
-    uint64_t allocs;     /* storage malloc/realloc calls */
-    uint64_t topics_epoch;
-    uint64_t seq;
-    bool auto_create;
-    int32_t auto_partitions;
-};
 
 /* ---- storage ------------------------------------------------------------ */
 
@@ -170,8 +119,8 @@ static void *sim_store(ks_sim_t *sim, size_t len) {
 }
 
 /* Make room for one more element in a doubling array. 0 ok, -1 oom. */
-static int sim_grow(ks_sim_t *sim, void **arr, size_t *cap, size_t n,
-                    size_t elem) {
+int ks_sim_grow(ks_sim_t *sim, void **arr, size_t *cap, size_t n,
+                size_t elem) {
     if (n < *cap)
         return 0;
     size_t ncap = *cap ? *cap * 2 : 64;
@@ -243,9 +192,11 @@ ks_sim_t *ks_sim_new(void) {
         return NULL;
     sim->topics = ks_map_new();
     sim->groups = ks_map_new();
-    if (!sim->topics || !sim->groups) {
+    sim->txns = ks_map_new();
+    if (!sim->topics || !sim->groups || !sim->txns) {
         ks_map_destroy(sim->topics);
         ks_map_destroy(sim->groups);
+        ks_map_destroy(sim->txns);
         free(sim);
         return NULL;
     }
@@ -263,19 +214,6 @@ static void sim_topic_free(ks_sim_topic_t *t) {
     free(t);
 }
 
-static void sim_group_free(ks_sim_group_t *g) {
-    size_t it = 0;
-    const char *key;
-    void *val;
-    while (ks_map_next(g->offsets, &it, &key, &val))
-        free(val);
-    ks_map_destroy(g->offsets);
-    free(g->members);
-    free(g->orders);
-    free(g->name);
-    free(g);
-}
-
 void ks_sim_destroy(ks_sim_t *sim) {
     if (!sim)
         return;
@@ -284,11 +222,8 @@ void ks_sim_destroy(ks_sim_t *sim) {
     void *val;
     while (ks_map_next(sim->topics, &it, &key, &val))
         sim_topic_free(val);
-    it = 0;
-    while (ks_map_next(sim->groups, &it, &key, &val))
-        sim_group_free(val);
     ks_map_destroy(sim->topics);
-    ks_map_destroy(sim->groups);
+    ks_sim_coord_free(sim);
     while (sim->chunks) {
         sim_chunk_t *next = sim->chunks->next;
         if (sim->chunks->mapped)
@@ -331,6 +266,7 @@ kstream_err_t ks_sim_create_topic(ks_sim_t *sim, const char *topic,
     t->name = ks_strdup(topic);
     t->parts = calloc((size_t)partitions, sizeof(*t->parts));
     t->nparts = partitions;
+    t->ordered = partitions > 1;
     if (!t->name || !t->parts || ks_map_put(sim->topics, topic, t) != 0) {
         sim_topic_free(t);
         return KSTREAM_ERR_NO_MEMORY;
@@ -361,6 +297,7 @@ void ks_sim_topic_msg(const ks_sim_topic_t *t, int32_t partition,
     assert(partition >= 0 && partition < t->nparts);
     assert(offset >= 0 && (size_t)offset < t->parts[partition].n);
     const sim_rec_t *rec = &t->parts[partition].recs[offset];
+    assert(!(rec->flags & REC_MARKER));
     out->topic = t->name;
     out->partition = partition;
     out->offset = offset;
@@ -375,6 +312,12 @@ void ks_sim_topic_msg(const ks_sim_topic_t *t, int32_t partition,
                            NULL;
     out->nheaders = rec->nheaders;
     out->handle = NULL;
+}
+
+bool ks_sim_topic_visible(const ks_sim_topic_t *t, int32_t partition,
+                          int64_t offset, bool read_committed) {
+    uint32_t f = t->parts[partition].recs[offset].flags;
+    return !(f & REC_MARKER) && !(read_committed && (f & REC_ABORTED));
 }
 
 int32_t ks_sim_partitions(const ks_sim_t *sim, const char *topic) {
@@ -409,8 +352,43 @@ int32_t ks_sim_key_partition(ks_sim_t *sim, const char *topic,
     return t->nparts == 1 ? 0 : ks_partition_for_key(key, klen, t->nparts);
 }
 
-kstream_err_t ks_sim_append(ks_sim_t *sim, const ks_out_t *rec,
-                            int32_t *partition, int64_t *offset) {
+/* Room for one more entry of the visible order. */
+static int sim_order_room(ks_sim_t *sim, ks_sim_topic_t *t) {
+    return t->ordered ? ks_sim_grow(sim, (void **)&t->order, &t->order_cap,
+                                    t->norder, sizeof(*t->order))
+                      : 0;
+}
+
+static void sim_order_push(ks_sim_topic_t *t, int32_t p, int64_t off) {
+    if (t->ordered) {
+        t->order[t->norder].partition = p;
+        t->order[t->norder].offset = off;
+    }
+    t->norder++;
+}
+
+kstream_err_t ks_sim_topic_ordered(ks_sim_t *sim, ks_sim_topic_t *t) {
+    if (t->ordered)
+        return KSTREAM_OK;
+    /* One partition so far: the idx-th visible record is offset idx. */
+    size_t cap = t->norder < 64 ? 64 : t->norder;
+    sim_pos_t *order = malloc(cap * sizeof(*order));
+    if (!order)
+        return KSTREAM_ERR_NO_MEMORY;
+    sim->allocs++;
+    for (size_t i = 0; i < t->norder; i++) {
+        order[i].partition = 0;
+        order[i].offset = (int64_t)i;
+    }
+    t->order = order;
+    t->order_cap = cap;
+    t->ordered = true;
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_sim_append_rec(ks_sim_t *sim, const ks_out_t *rec, bool txn,
+                                ks_sim_topic_t **topic, int32_t *partition,
+                                int64_t *offset) {
     if (!sim || !sim_out_valid(rec))
         return KSTREAM_ERR_INVALID_ARG;
     if (rec->timestamp < 0)
@@ -447,26 +425,61 @@ kstream_err_t ks_sim_append(ks_sim_t *sim, const ks_out_t *rec,
     }
 
     sim_part_t *part = &t->parts[p];
-    if (sim_grow(sim, (void **)&part->recs, &part->cap, part->n,
-                 sizeof(*part->recs)) != 0 ||
-        (t->nparts > 1 &&
-         sim_grow(sim, (void **)&t->order, &t->order_cap, t->norder,
-                  sizeof(*t->order)) != 0))
+    if ((txn && ks_sim_topic_ordered(sim, t) != KSTREAM_OK) ||
+        ks_sim_grow(sim, (void **)&part->recs, &part->cap, part->n,
+                    sizeof(*part->recs)) != 0 ||
+        sim_order_room(sim, t) != 0)
         return KSTREAM_ERR_NO_MEMORY;
     kstream_err_t err = sim_copy(sim, rec, &part->recs[part->n]);
     if (err)
         return err;
+    if (txn)
+        part->recs[part->n].flags |= REC_TXN | REC_PENDING;
 
     int64_t off = (int64_t)part->n++;
-    if (t->nparts > 1) {
-        t->order[t->norder].partition = p;
-        t->order[t->norder].offset = off;
+    /* Visible at once unless a transaction holds the partition back (the
+     * transaction publishes it when it ends). */
+    if (!txn && part->open == 0 && part->stable == (size_t)off) {
+        sim_order_push(t, p, off);
+        part->stable++;
     }
-    t->norder++;
+    if (topic)
+        *topic = t;
     if (partition)
         *partition = p;
     if (offset)
         *offset = off;
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_sim_append(ks_sim_t *sim, const ks_out_t *rec,
+                            int32_t *partition, int64_t *offset) {
+    return ks_sim_append_rec(sim, rec, false, NULL, partition, offset);
+}
+
+kstream_err_t ks_sim_append_marker(ks_sim_t *sim, ks_sim_topic_t *t,
+                                   int32_t partition, bool commit) {
+    sim_part_t *part = &t->parts[partition];
+    if (ks_sim_grow(sim, (void **)&part->recs, &part->cap, part->n,
+                    sizeof(*part->recs)) != 0)
+        return KSTREAM_ERR_NO_MEMORY;
+    sim_rec_t *rec = &part->recs[part->n++];
+    memset(rec, 0, sizeof(*rec));
+    rec->flags = REC_MARKER | REC_TXN | (commit ? REC_COMMIT : 0);
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_sim_publish(ks_sim_t *sim, ks_sim_topic_t *t,
+                             int32_t partition) {
+    sim_part_t *part = &t->parts[partition];
+    int64_t lso = ks_sim_topic_lso(sim, t, partition);
+    for (; (int64_t)part->stable < lso; part->stable++) {
+        if (!ks_sim_topic_visible(t, partition, (int64_t)part->stable, true))
+            continue;
+        if (sim_order_room(sim, t) != 0)
+            return KSTREAM_ERR_NO_MEMORY;
+        sim_order_push(t, partition, (int64_t)part->stable);
+    }
     return KSTREAM_OK;
 }
 
@@ -488,7 +501,8 @@ kstream_err_t ks_sim_read(const ks_sim_t *sim, const char *topic,
         return KSTREAM_ERR_UNKNOWN_TOPIC;
     if (partition < 0 || partition >= t->nparts)
         return KSTREAM_ERR_UNKNOWN_PARTITION;
-    if (offset < 0 || (size_t)offset >= t->parts[partition].n)
+    if (offset < 0 || (size_t)offset >= t->parts[partition].n ||
+        (t->parts[partition].recs[offset].flags & REC_MARKER))
         return KSTREAM_ERR_NOT_FOUND;
     ks_sim_topic_msg(t, partition, offset, out);
     return KSTREAM_OK;
@@ -503,7 +517,7 @@ kstream_err_t ks_sim_read_appended(const ks_sim_t *sim, const char *topic,
         return KSTREAM_ERR_UNKNOWN_TOPIC;
     if (idx >= t->norder)
         return KSTREAM_ERR_NOT_FOUND;
-    if (t->nparts == 1)
+    if (!t->ordered)
         ks_sim_topic_msg(t, 0, (int64_t)idx, out);
     else
         ks_sim_topic_msg(t, t->order[idx].partition, t->order[idx].offset,
@@ -517,122 +531,28 @@ size_t ks_sim_appended_count(const ks_sim_t *sim, const char *topic) {
     return t ? t->norder : 0;
 }
 
-/* ---- groups ------------------------------------------------------------- */
-
-ks_sim_group_t *ks_sim_group_get(ks_sim_t *sim, const char *group) {
-    ks_sim_group_t *g = ks_map_get(sim->groups, group);
-    if (g)
-        return g;
-    g = calloc(1, sizeof(*g));
-    if (!g)
-        return NULL;
-    g->name = ks_strdup(group);
-    g->offsets = ks_map_new();
-    if (!g->name || !g->offsets || ks_map_put(sim->groups, group, g) != 0) {
-        ks_map_destroy(g->offsets);
-        free(g->name);
-        free(g);
-        return NULL;
-    }
-    return g;
+ks_sim_rec_state_t ks_sim_rec_state(const ks_sim_t *sim, const char *topic,
+                                    int32_t partition, int64_t offset) {
+    const ks_sim_topic_t *t = sim && topic ? ks_sim_topic_find(sim, topic)
+                                           : NULL;
+    if (!t || partition < 0 || partition >= t->nparts || offset < 0 ||
+        (size_t)offset >= t->parts[partition].n)
+        return KS_SIM_REC_NONE;
+    uint32_t f = t->parts[partition].recs[offset].flags;
+    if (f & REC_MARKER)
+        return KS_SIM_REC_MARKER;
+    if (!(f & REC_TXN))
+        return KS_SIM_REC_PLAIN;
+    if (f & REC_PENDING)
+        return KS_SIM_REC_PENDING;
+    return f & REC_ABORTED ? KS_SIM_REC_ABORTED : KS_SIM_REC_COMMITTED;
 }
 
-const char *ks_sim_group_name(const ks_sim_group_t *g) {
-    return g->name;
-}
-
-int ks_sim_group_join(ks_sim_group_t *g, void *member, uint64_t order) {
-    for (size_t i = 0; i < g->nmembers; i++)
-        if (g->members[i] == member)
-            return 0;
-    if (g->nmembers == g->members_cap) {
-        size_t ncap = g->members_cap ? g->members_cap * 2 : 4;
-        void **m = realloc(g->members, ncap * sizeof(*m));
-        if (!m)
-            return -1;
-        g->members = m;
-        uint64_t *o = realloc(g->orders, ncap * sizeof(*o));
-        if (!o)
-            return -1;
-        g->orders = o;
-        g->members_cap = ncap;
-    }
-    size_t at = g->nmembers;
-    while (at > 0 && g->orders[at - 1] > order) {
-        g->members[at] = g->members[at - 1];
-        g->orders[at] = g->orders[at - 1];
-        at--;
-    }
-    g->members[at] = member;
-    g->orders[at] = order;
-    g->nmembers++;
-    g->epoch++;
-    return 0;
-}
-
-void ks_sim_group_leave(ks_sim_group_t *g, void *member) {
-    for (size_t i = 0; i < g->nmembers; i++) {
-        if (g->members[i] != member)
-            continue;
-        memmove(&g->members[i], &g->members[i + 1],
-                (g->nmembers - i - 1) * sizeof(*g->members));
-        memmove(&g->orders[i], &g->orders[i + 1],
-                (g->nmembers - i - 1) * sizeof(*g->orders));
-        g->nmembers--;
-        g->epoch++;
-        return;
-    }
-}
-
-void ks_sim_group_changed(ks_sim_group_t *g) {
-    g->epoch++;
-}
-
-uint64_t ks_sim_group_epoch(const ks_sim_group_t *g) {
-    return g->epoch;
-}
-
-void *const *ks_sim_group_members(const ks_sim_group_t *g, size_t *n) {
-    *n = g->nmembers;
-    return g->members;
-}
-
-kstream_err_t ks_sim_commit(ks_sim_t *sim, const char *group,
-                            const char *topic, int32_t partition,
-                            int64_t offset) {
-    if (!sim || !group || !topic || offset < 0)
-        return KSTREAM_ERR_INVALID_ARG;
-    const ks_sim_topic_t *t = ks_sim_topic_find(sim, topic);
-    if (!t)
-        return KSTREAM_ERR_UNKNOWN_TOPIC;
-    if (partition < 0 || partition >= t->nparts)
-        return KSTREAM_ERR_UNKNOWN_PARTITION;
-    ks_sim_group_t *g = ks_sim_group_get(sim, group);
-    if (!g)
-        return KSTREAM_ERR_NO_MEMORY;
-    int64_t *offs = ks_map_get(g->offsets, topic);
-    if (!offs) {
-        offs = malloc((size_t)t->nparts * sizeof(*offs));
-        if (!offs)
-            return KSTREAM_ERR_NO_MEMORY;
-        for (int32_t p = 0; p < t->nparts; p++)
-            offs[p] = -1;
-        if (ks_map_put(g->offsets, topic, offs) != 0) {
-            free(offs);
-            return KSTREAM_ERR_NO_MEMORY;
-        }
-    }
-    offs[partition] = offset;
-    return KSTREAM_OK;
-}
-
-int64_t ks_sim_committed(const ks_sim_t *sim, const char *group,
-                         const char *topic, int32_t partition) {
-    if (!sim || !group || !topic || partition < 0)
+int64_t ks_sim_lso(const ks_sim_t *sim, const char *topic,
+                   int32_t partition) {
+    const ks_sim_topic_t *t = sim && topic ? ks_sim_topic_find(sim, topic)
+                                           : NULL;
+    if (!t || partition < 0 || partition >= t->nparts)
         return -1;
-    const ks_sim_group_t *g = ks_map_get(sim->groups, group);
-    const int64_t *offs = g ? ks_map_get(g->offsets, topic) : NULL;
-    if (!offs || partition >= ks_sim_partitions(sim, topic))
-        return -1;
-    return offs[partition];
+    return ks_sim_topic_lso(sim, t, partition);
 }
