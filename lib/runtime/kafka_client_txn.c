@@ -6,24 +6,35 @@
  * classes of client.h.
  *
  * Classification, first match wins (Kafka Streams' StreamsProducer and
- * TaskManager read the same way):
+ * RecordCollectorImpl read the same way: ProducerFencedException,
+ * InvalidProducerEpochException, CommitFailedException and, once the
+ * producer is dead, OutOfOrderSequenceException, UnknownProducerId and
+ * InvalidPidMapping mean "task migrated"; other fatal errors stop):
  *
- *   the producer was fenced, or the error's code is
- *   __FENCED, PRODUCER_FENCED, INVALID_PRODUCER_EPOCH
- *   (ProducerFencedException, InvalidProducerEpochException), or
- *   ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID
- *   (CommitFailedException: the group moved on)  -> KSTREAM_ERR_FENCED
+ *   the producer was fenced, or the code is __FENCED, PRODUCER_FENCED,
+ *   INVALID_PRODUCER_EPOCH, or ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
+ *   FENCED_INSTANCE_ID (the group moved on)      -> KSTREAM_ERR_FENCED
+ *   fatal with OUT_OF_ORDER_SEQUENCE_NUMBER,
+ *   UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_ID_MAPPING
+ *   (the producer's state is lost: librdkafka
+ *   2.0.2 makes an out-of-order sequence fatal)  -> KSTREAM_ERR_FENCED
  *   any other fatal error                        -> KSTREAM_ERR_FATAL
+ *   abort failed, not fatally (abortable,
+ *   retriable or a timeout): the transaction's
+ *   fate is the next init's to settle            -> KSTREAM_ERR_TXN_UNKNOWN
  *   txn_requires_abort                           -> KSTREAM_ERR_TXN_ABORTABLE
- *   retriable, in init, commit or abort (the
- *   call goes on in the background: its outcome
- *   is unknown)                                  -> KSTREAM_ERR_TXN_UNKNOWN
+ *   retriable, in init or commit (the call goes
+ *   on in the background: outcome unknown)       -> KSTREAM_ERR_TXN_UNKNOWN
  *   retriable, in begin or send_offsets (the
  *   transaction is open and can be aborted)      -> KSTREAM_ERR_TXN_ABORTABLE
  *   __STATE (a call out of order)                -> KSTREAM_ERR_STATE
  *   __INVALID_ARG                                -> KSTREAM_ERR_INVALID_ARG
  *   anything else (librdkafka: "treat all other
  *   errors as fatal")                            -> KSTREAM_ERR_FATAL
+ *
+ * After KSTREAM_ERR_FENCED the producer is dead (or must not go on):
+ * txn_reset and txn_init make a new one, as Kafka Streams re-creates the
+ * thread producer when its tasks are lost.
  *
  * Every error is logged with librdkafka's text and kept in c->txn_errstr
  * (ks_kafka_client_txn_error()). A fatal error that is not fencing also
@@ -56,7 +67,8 @@ static const char *kc_txn_op_name(kc_txn_op_t op) {
     }
 }
 
-bool ks_kafka_txn_is_fencing(rd_kafka_resp_err_t code) {
+/* Codes that mean fencing whether fatal or not. */
+static bool kc_txn_fenced_code(rd_kafka_resp_err_t code) {
     switch (code) {
     case RD_KAFKA_RESP_ERR__FENCED:
     case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
@@ -70,6 +82,18 @@ bool ks_kafka_txn_is_fencing(rd_kafka_resp_err_t code) {
     }
 }
 
+/* For fatal errors: fencing, or the producer's state lost. */
+bool ks_kafka_txn_is_fencing(rd_kafka_resp_err_t code) {
+    switch (code) {
+    case RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_ID_MAPPING:
+        return true;
+    default:
+        return kc_txn_fenced_code(code);
+    }
+}
+
 /* The class of a failed call (the table above). */
 static kstream_err_t kc_txn_class(ks_kafka_client_t *c,
                                   const rd_kafka_error_t *error,
@@ -80,10 +104,16 @@ static kstream_err_t kc_txn_class(ks_kafka_client_t *c,
     /* __FATAL stands for the error that made the producer fatal. */
     if (code == RD_KAFKA_RESP_ERR__FATAL)
         code = rd_kafka_fatal_error(c->producer, why, sizeof(why));
-    if (c->txn_fenced || ks_kafka_txn_is_fencing(code))
+    if (c->txn_fenced || kc_txn_fenced_code(code))
         return KSTREAM_ERR_FENCED;
     if (rd_kafka_error_is_fatal(error))
-        return KSTREAM_ERR_FATAL;
+        return ks_kafka_txn_is_fencing(code) ? KSTREAM_ERR_FENCED
+                                             : KSTREAM_ERR_FATAL;
+    if (op == KC_TXN_ABORT &&
+        (rd_kafka_error_txn_requires_abort(error) ||
+         rd_kafka_error_is_retriable(error) ||
+         code == RD_KAFKA_RESP_ERR__TIMED_OUT))
+        return KSTREAM_ERR_TXN_UNKNOWN;
     if (rd_kafka_error_txn_requires_abort(error))
         return KSTREAM_ERR_TXN_ABORTABLE;
     if (rd_kafka_error_is_retriable(error))

@@ -9,6 +9,7 @@
  * is then generation -1, which the coordinator accepts. */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <criterion/parameterized.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -101,13 +102,16 @@ static void rd_prop(rd_kafka_t *rk, const char *name, char *buf,
               "%s", name);
 }
 
-static void produce_n(ks_client_t *c, const char *tag, int n) {
+/* n records to "out" [partition] (-1: by key). */
+static void produce_n(ks_client_t *c, const char *tag, int n,
+                      int32_t partition) {
     char key[32], value[32];
 
     for (int i = 0; i < n; i++) {
         snprintf(key, sizeof(key), "%s-k%d", tag, i);
         snprintf(value, sizeof(value), "%s-v%d", tag, i);
-        cr_assert(eq(int, kc_produce(c, "out", -1, key, value, 1000 + i),
+        cr_assert(eq(int,
+                     kc_produce(c, "out", partition, key, value, 1000 + i),
                      KSTREAM_OK));
     }
 }
@@ -124,7 +128,7 @@ static kstream_err_t one_txn(ks_client_t *c, const char *tag, int n) {
 
     if (err)
         return err;
-    produce_n(c, tag, n);
+    produce_n(c, tag, n, -1);
     err = send_offsets(c, n);
     if (err)
         return err;
@@ -282,7 +286,7 @@ Test(kafka_txn, abort_then_a_new_transaction_commits,
     ks_client_t *c = txn_client_new(conf, &ev);
 
     cr_assert(eq(int, c->ops->txn_begin(c), KSTREAM_OK));
-    produce_n(c, "ab", 5);
+    produce_n(c, "ab", 5, -1);
     cr_assert(eq(int, send_offsets(c, 5), KSTREAM_OK));
     cr_assert(eq(int, c->ops->txn_abort(c, T_MS), KSTREAM_OK), "%s",
               ks_kafka_client_txn_error(c));
@@ -305,9 +309,260 @@ Test(kafka_txn, destroy_with_an_open_transaction_does_not_hang,
     int64_t start;
 
     cr_assert(eq(int, c->ops->txn_begin(c), KSTREAM_OK));
-    produce_n(c, "open", 3);
+    produce_n(c, "open", 3, -1);
     start = ks_clock_mono_ms();
     c->ops->destroy(c);
     assert_bounded(start, T_MS);
+    kstream_conf_destroy(conf);
+}
+
+/* ---- fencing ------------------------------------------------------------ */
+
+/* After a failure classified `want`, the client recovers as client.h says:
+ * abort (ABORTABLE) or txn_reset + txn_init (FENCED, TXN_UNKNOWN), then a
+ * whole transaction commits; FATAL leaves poll() failing. */
+static void assert_recovers(ks_client_t *c, kstream_err_t want) {
+    ks_msg_t msgs[4];
+    size_t n = 0;
+    kstream_err_t err;
+
+    cr_assert(ne(str, (char *)ks_kafka_client_txn_error(c), ""));
+    if (want == KSTREAM_ERR_FATAL) {
+        cr_assert(ne(int, c->ops->poll(c, msgs, 4, &n, 0), KSTREAM_OK));
+        return;
+    }
+    /* Not a reason to stop the thread. */
+    cr_assert(eq(int, c->ops->poll(c, msgs, 4, &n, 0), KSTREAM_OK));
+    c->ops->release(c, msgs, n);
+    if (want == KSTREAM_ERR_TXN_ABORTABLE) {
+        cr_assert(eq(int, c->ops->txn_abort(c, T_MS), KSTREAM_OK), "%s",
+                  ks_kafka_client_txn_error(c));
+    } else {
+        if (want == KSTREAM_ERR_FENCED) {
+            /* Dead until reset. */
+            cr_assert(eq(int, c->ops->txn_begin(c), KSTREAM_ERR_FENCED));
+            cr_assert(eq(int, kc_produce(c, "out", 0, "k", "v", 1),
+                         KSTREAM_ERR_FENCED));
+        }
+        cr_assert(eq(int, c->ops->txn_reset(c), KSTREAM_OK), "%s",
+                  ks_kafka_client_txn_error(c));
+        cr_assert(eq(int, c->ops->txn_init(c, T_MS), KSTREAM_OK), "%s",
+                  ks_kafka_client_txn_error(c));
+    }
+    err = one_txn(c, "again", 2);
+    if (err == KSTREAM_ERR_TXN_ABORTABLE && want == KSTREAM_ERR_TXN_ABORTABLE) {
+        /* After a batch failed for good (MSG_SIZE_TOO_LARGE), 2.0.2 goes on
+         * with the partition's sequence numbers past the lost batch: the
+         * next batch gets OUT_OF_ORDER_SEQUENCE_NUMBER, an abortable error
+         * whose abort bumps the epoch, and the sequence starts over. The
+         * runtime's abort-and-retry covers it. */
+        cr_assert(strstr(ks_kafka_client_txn_error(c), "OUT_OF_ORDER") !=
+                          NULL,
+                  "%s", ks_kafka_client_txn_error(c));
+        cr_assert(eq(int, c->ops->txn_abort(c, T_MS), KSTREAM_OK));
+        err = one_txn(c, "again", 2);
+    }
+    cr_assert(eq(int, err, KSTREAM_OK), "%s", ks_kafka_client_txn_error(c));
+}
+
+/* librdkafka 2.0.2's mock does not fence by epoch (DEV-CLUSTER.md): the
+ * answer a real coordinator gives the older producer once the newer one
+ * ran InitProducerId is injected. */
+Test(kafka_txn, second_client_with_the_same_id_fences_the_first,
+     .init = mock_start, .fini = mock_stop) {
+    kstream_conf_t *conf = eos_conf();
+    kc_events_t ev = {0}, ev2 = {0};
+    ks_client_t *a = txn_client_new(conf, &ev), *b;
+    rd_kafka_resp_err_t fenced = RD_KAFKA_RESP_ERR_PRODUCER_FENCED;
+
+    cr_assert(eq(int, one_txn(a, "a1", 2), KSTREAM_OK));
+    b = txn_client_new(conf, &ev2); /* same id: "txapp-0" */
+    rd_kafka_mock_push_request_errors_array(mcluster,
+                                            API_ADD_PARTITIONS_TO_TXN, 1,
+                                            &fenced);
+    cr_assert(eq(int, one_txn(a, "a2", 2), KSTREAM_ERR_FENCED));
+    cr_assert(strstr(ks_kafka_client_txn_error(a), "fenced") != NULL, "%s",
+              ks_kafka_client_txn_error(a));
+    cr_assert(eq(int, one_txn(b, "b1", 2), KSTREAM_OK), "%s",
+              ks_kafka_client_txn_error(b));
+    b->ops->destroy(b);
+    assert_recovers(a, KSTREAM_ERR_FENCED);
+    a->ops->destroy(a);
+    kstream_conf_destroy(conf);
+}
+
+/* ---- injected errors ---------------------------------------------------- */
+
+typedef enum stage { AT_INIT, AT_SEND_OFFSETS, AT_COMMIT } stage_t;
+
+typedef struct inject {
+    int16_t api;
+    rd_kafka_resp_err_t code;
+    int count;
+    kstream_err_t want; /* KSTREAM_OK: librdkafka retries it away */
+    stage_t stage;      /* where want shows */
+} inject_t;
+
+ParameterizedTestParameters(kafka_txn, injected_error_is_classified) {
+    static inject_t cases[] = {
+            /* retried by librdkafka */
+            {API_END_TXN, RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS, 3,
+             KSTREAM_OK, AT_COMMIT},
+            {API_END_TXN, RD_KAFKA_RESP_ERR_NOT_COORDINATOR, 2, KSTREAM_OK,
+             AT_COMMIT},
+            {API_END_TXN, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, 2,
+             KSTREAM_OK, AT_COMMIT},
+            {API_ADD_PARTITIONS_TO_TXN,
+             RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS, 3, KSTREAM_OK,
+             AT_COMMIT},
+            {API_ADD_PARTITIONS_TO_TXN, RD_KAFKA_RESP_ERR_NOT_COORDINATOR, 2,
+             KSTREAM_OK, AT_COMMIT},
+            {API_TXN_OFFSET_COMMIT, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+             2, KSTREAM_OK, AT_COMMIT},
+            {API_TXN_OFFSET_COMMIT, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 2,
+             KSTREAM_OK, AT_COMMIT},
+            {API_PRODUCE, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 2,
+             KSTREAM_OK, AT_COMMIT},
+            {API_PRODUCE, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 2, KSTREAM_OK,
+             AT_COMMIT},
+            {API_INIT_PRODUCER_ID, RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS,
+             2, KSTREAM_OK, AT_COMMIT},
+            /* abortable */
+            {API_END_TXN, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 1,
+             KSTREAM_ERR_TXN_ABORTABLE, AT_COMMIT},
+            {API_ADD_PARTITIONS_TO_TXN,
+             RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, 1,
+             KSTREAM_ERR_TXN_ABORTABLE, AT_COMMIT},
+            {API_PRODUCE, RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID, 1,
+             KSTREAM_ERR_TXN_ABORTABLE, AT_COMMIT},
+            {API_PRODUCE, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, 1,
+             KSTREAM_ERR_TXN_ABORTABLE, AT_COMMIT},
+            /* fenced: another producer, or the group moved on */
+            {API_END_TXN, RD_KAFKA_RESP_ERR_PRODUCER_FENCED, 1,
+             KSTREAM_ERR_FENCED, AT_COMMIT},
+            {API_END_TXN, RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH, 1,
+             KSTREAM_ERR_FENCED, AT_COMMIT},
+            {API_ADD_OFFSETS_TO_TXN, RD_KAFKA_RESP_ERR_PRODUCER_FENCED, 1,
+             KSTREAM_ERR_FENCED, AT_SEND_OFFSETS},
+            {API_TXN_OFFSET_COMMIT, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION, 1,
+             KSTREAM_ERR_FENCED, AT_SEND_OFFSETS},
+            {API_TXN_OFFSET_COMMIT, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, 1,
+             KSTREAM_ERR_FENCED, AT_SEND_OFFSETS},
+            {API_PRODUCE, RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH, 1,
+             KSTREAM_ERR_FENCED, AT_COMMIT},
+            /* fatal in librdkafka 2.0.2, a lost producer state: */
+            {API_PRODUCE, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, 1,
+             KSTREAM_ERR_FENCED, AT_COMMIT},
+            /* fatal */
+            {API_END_TXN,
+             RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 1,
+             KSTREAM_ERR_FATAL, AT_COMMIT},
+            {API_END_TXN, RD_KAFKA_RESP_ERR_INVALID_TXN_STATE, 1,
+             KSTREAM_ERR_FATAL, AT_COMMIT},
+            {API_INIT_PRODUCER_ID,
+             RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 1,
+             KSTREAM_ERR_FATAL, AT_INIT},
+    };
+    return cr_make_param_array(inject_t, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(inject_t *p, kafka_txn, injected_error_is_classified,
+                  .init = mock_start, .fini = mock_stop) {
+    kstream_conf_t *conf = eos_conf();
+    kc_events_t ev = {0};
+    ks_client_t *c = client_new(conf, KS_CLIENT_MAIN, 0, &ev);
+    rd_kafka_resp_err_t codes[4];
+    kstream_err_t err;
+    stage_t at = AT_INIT;
+    int64_t start = ks_clock_mono_ms();
+
+    for (int i = 0; i < p->count; i++)
+        codes[i] = p->code;
+    rd_kafka_mock_push_request_errors_array(mcluster, p->api,
+                                            (size_t)p->count, codes);
+    err = c->ops->txn_init(c, T_MS);
+    if (!err) {
+        cr_assert(eq(int, c->ops->txn_begin(c), KSTREAM_OK));
+        /* One partition, one batch: the injected Produce error hits the
+         * transaction's only batch (with two, the other batch can be
+         * written, and 2.0.2's mock then keeps its sequence state across
+         * the producer's next epoch). */
+        produce_n(c, "inj", 3, 0);
+        at = AT_SEND_OFFSETS;
+        err = send_offsets(c, 3);
+    }
+    if (!err) {
+        at = AT_COMMIT;
+        err = c->ops->txn_commit(c, T_MS);
+    }
+    cr_assert(eq(int, err, p->want), "api %d %s: %s at stage %d: %s",
+              p->api, rd_kafka_err2name(p->code), kstream_err2name(err), at,
+              ks_kafka_client_txn_error(c));
+    cr_assert(eq(int, at, p->stage));
+    assert_bounded(start, 2 * T_MS);
+    if (err)
+        assert_recovers(c, err);
+    c->ops->destroy(c);
+    kstream_conf_destroy(conf);
+}
+
+/* ---- timeouts: nothing hangs -------------------------------------------- */
+
+Test(kafka_txn, commit_timeout_is_unknown_and_reset_recovers,
+     .init = mock_start, .fini = mock_stop) {
+    kstream_conf_t *conf = eos_conf();
+    kc_events_t ev = {0};
+    ks_client_t *c = txn_client_new(conf, &ev);
+    int64_t start;
+
+    cr_assert(eq(int, c->ops->txn_begin(c), KSTREAM_OK));
+    produce_n(c, "slow", 3, -1);
+    cr_assert(eq(int, send_offsets(c, 3), KSTREAM_OK));
+    /* The coordinator answers EndTxn after 3 s. */
+    rd_kafka_mock_broker_push_request_error_rtts(
+            mcluster, 1, API_END_TXN, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 3000);
+    start = ks_clock_mono_ms();
+    cr_assert(eq(int, c->ops->txn_commit(c, 800), KSTREAM_ERR_TXN_UNKNOWN),
+              "%s", ks_kafka_client_txn_error(c));
+    assert_bounded(start, 800);
+    assert_recovers(c, KSTREAM_ERR_TXN_UNKNOWN);
+    c->ops->destroy(c);
+    kstream_conf_destroy(conf);
+}
+
+Test(kafka_txn, failed_abort_is_unknown_and_reset_recovers,
+     .init = mock_start, .fini = mock_stop) {
+    kstream_conf_t *conf = eos_conf();
+    kc_events_t ev = {0};
+    ks_client_t *c = txn_client_new(conf, &ev);
+    rd_kafka_resp_err_t timed_out = RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
+
+    cr_assert(eq(int, c->ops->txn_begin(c), KSTREAM_OK));
+    produce_n(c, "fab", 3, -1);
+    cr_assert(eq(int, c->ops->flush(c, T_MS), KSTREAM_OK));
+    rd_kafka_mock_push_request_errors_array(mcluster, API_END_TXN, 1,
+                                            &timed_out);
+    cr_assert(eq(int, c->ops->txn_abort(c, T_MS), KSTREAM_ERR_TXN_UNKNOWN),
+              "%s", ks_kafka_client_txn_error(c));
+    assert_recovers(c, KSTREAM_ERR_TXN_UNKNOWN);
+    c->ops->destroy(c);
+    kstream_conf_destroy(conf);
+}
+
+Test(kafka_txn, init_with_the_cluster_down_times_out,
+     .init = mock_start, .fini = mock_stop) {
+    kstream_conf_t *conf = eos_conf();
+    kc_events_t ev = {0};
+    ks_client_t *c = client_new(conf, KS_CLIENT_MAIN, 0, &ev);
+    int64_t start = ks_clock_mono_ms();
+
+    rd_kafka_mock_broker_set_down(mcluster, 1);
+    cr_assert(eq(int, c->ops->txn_init(c, 1000), KSTREAM_ERR_TXN_UNKNOWN),
+              "%s", ks_kafka_client_txn_error(c));
+    assert_bounded(start, 1000);
+    rd_kafka_mock_broker_set_up(mcluster, 1);
+    assert_recovers(c, KSTREAM_ERR_TXN_UNKNOWN);
+    c->ops->destroy(c);
     kstream_conf_destroy(conf);
 }
