@@ -570,3 +570,50 @@ Test(kafka_txn, init_with_the_cluster_down_times_out,
     c->ops->destroy(c);
     kstream_conf_destroy(conf);
 }
+
+/* A partition leader down in the middle of a transaction: its records
+ * time out (message.timeout.ms), the commit fails as abortable, and once
+ * the broker is back the abort and the next transaction go through. The
+ * coordinators stay on broker 1. */
+static void mock_start2(void) {
+    mock_start();
+    rd_kafka_mock_cluster_destroy(mcluster);
+    mcluster = rd_kafka_mock_cluster_new(mock_rk, 2);
+    cr_assert(mcluster != NULL);
+    cr_assert(rd_kafka_mock_topic_create(mcluster, "in", 1, 1) == 0);
+    cr_assert(rd_kafka_mock_topic_create(mcluster, "out", 2, 1) == 0);
+    rd_kafka_mock_partition_set_leader(mcluster, "in", 0, 1);
+    rd_kafka_mock_partition_set_leader(mcluster, "out", 0, 2);
+    rd_kafka_mock_partition_set_leader(mcluster, "out", 1, 1);
+    rd_kafka_mock_coordinator_set(mcluster, "transaction", "txapp-0", 1);
+    rd_kafka_mock_coordinator_set(mcluster, "group", "txapp", 1);
+}
+
+Test(kafka_txn, leader_down_mid_transaction_is_abortable,
+     .init = mock_start2, .fini = mock_stop) {
+    kstream_conf_t *conf = eos_conf();
+    kc_events_t ev = {0};
+    ks_client_t *c;
+    int64_t start;
+
+    kc_conf_set(conf, "producer.message.timeout.ms", "2000");
+    /* Back on broker 2 quickly once it is up (DEV-CLUSTER.md). */
+    kc_conf_set(conf, "producer.reconnect.backoff.max.ms", "200");
+    c = txn_client_new(conf, &ev);
+    cr_assert(eq(int, one_txn(c, "before", 4), KSTREAM_OK), "%s",
+              ks_kafka_client_txn_error(c));
+    cr_assert(eq(int, c->ops->txn_begin(c), KSTREAM_OK));
+    rd_kafka_mock_broker_set_down(mcluster, 2);
+    produce_n(c, "down", 3, 0);
+    cr_assert(eq(int, send_offsets(c, 3), KSTREAM_OK));
+    start = ks_clock_mono_ms();
+    cr_assert(eq(int, c->ops->txn_commit(c, T_MS),
+                 KSTREAM_ERR_TXN_ABORTABLE),
+              "%s", ks_kafka_client_txn_error(c));
+    assert_bounded(start, T_MS);
+    cr_assert(ge(int, ev.delivery_failed, 1)); /* timed out, reported */
+    rd_kafka_mock_broker_set_up(mcluster, 2);
+    assert_recovers(c, KSTREAM_ERR_TXN_ABORTABLE);
+    c->ops->destroy(c);
+    kstream_conf_destroy(conf);
+}
