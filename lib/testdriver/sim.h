@@ -179,8 +179,12 @@ bool ks_sim_client_crash_step(const ks_client_t *client,
                               ks_sim_step_t *kind, uint64_t *step);
 
 /* Whether a poll of this client now would return nothing and change
- * nothing: no rebalance due and every assigned partition read to its end
- * (paused ones included). The test driver stops its loop on it. */
+ * nothing: no rebalance due (or only one waiting for an open transaction's
+ * offsets) and no record left to read in any assigned partition (paused
+ * ones included) up to its end, or its last stable offset under
+ * read_committed (markers and, under read_committed, aborted records do
+ * not count). A crashed client is idle. The test driver stops its loop on
+ * it. */
 bool ks_sim_client_idle(const ks_client_t *client);
 
 /* Number of malloc/realloc calls the record storage made (data chunks and
