@@ -124,14 +124,16 @@ typedef struct ks_client_ops {
                             size_t n);
 
     /* ---- exactly_once_v2 (KIP-447): the main client of a thread made with
-     * a transactional id (ks_client_txn_conf_t below). Outside a
+     * a transactional id (KS_TXN_ID_FMT below; the sim's clients through
+     * ks_sim_client_new_conf, librdkafka's from the conf). Outside a
      * transaction produce() is refused (KSTREAM_ERR_STATE) on such a
      * client. Errors (kstream_err_t) classify as Kafka does:
      *   KSTREAM_ERR_TXN_ABORTABLE  abort, rewind to the committed offsets,
      *                              roll state back, go on;
      *   KSTREAM_ERR_FENCED         another instance took over the
      *                              transactional id (or the group moved on):
-     *                              close the tasks dirty and rejoin;
+     *                              close the tasks dirty, rejoin, and
+     *                              txn_reset + txn_init before producing;
      *   KSTREAM_ERR_TXN_UNKNOWN    the commit's outcome is unknown (a
      *                              timeout): re-create the producer
      *                              (txn_reset) before going on; the next
@@ -173,11 +175,13 @@ typedef enum ks_client_kind {
 } ks_client_kind_t;
 
 /* The transactional id of a thread's main client under exactly_once_v2:
- * "<application.id>-<thread index>" (stable across restarts of the same
- * instance layout, as Kafka Streams' "<app>-<process id>-<thread>" is
- * stable per process). The factory makes the main client transactional
- * when processing.guarantee is exactly_once_v2; its consumers then read
- * committed only. */
+ * "<application.id>-<thread index>". The factory makes the main client
+ * transactional when processing.guarantee is exactly_once_v2; its
+ * consumers then read committed only. Known limit, to be fixed with the
+ * runtime's exactly-once path: two instances of one application.id would
+ * share ids and fence each other; Kafka Streams names them
+ * "<app>-<process id>-<thread>", and a process id kept in the state
+ * directory would also keep them stable across restarts. */
 #define KS_TXN_ID_FMT "%s-%d"
 
 /* Makes the clients of a stream thread (the test driver's sim, or
