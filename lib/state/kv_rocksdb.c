@@ -86,9 +86,10 @@ kstream_err_t ks_rdb_batch_write(kv_rdb_t *s) {
         return KSTREAM_OK;
     rocksdb_write(s->db, s->wopts, s->batch, &err);
     rocksdb_writebatch_clear(s->batch);
+    for (size_t i = 0; i < s->nbatch; i++)
+        s->bits[s->words[i]] = 0;
     s->nbatch = 0;
     s->batch_bytes = 0;
-    memset(s->bits, 0, sizeof(s->bits));
     if (err)
         return rdb_fail(s, "write", err);
     return KSTREAM_OK;
@@ -141,7 +142,7 @@ static kstream_err_t rdb_put(ks_store_t *store, const void *key, size_t klen,
         rocksdb_writebatch_delete(s->batch, key, klen);
     b = batch_bit(key, klen);
     s->bits[b / 64] |= (uint64_t)1 << (b % 64);
-    s->nbatch++;
+    s->words[s->nbatch++] = (uint16_t)(b / 64);
     s->batch_bytes += klen + (value ? vlen : 0);
     if (s->nbatch >= RDB_BATCH_MAX || s->batch_bytes >= s->batch_limit)
         return ks_rdb_batch_write(s);

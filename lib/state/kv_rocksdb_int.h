@@ -22,6 +22,7 @@
 #define RDB_BATCH_MAX 1024                /* puts per batch, at most */
 #define RDB_STORE_OVERHEAD ((size_t)256 << 10) /* per open store */
 #define RDB_BATCH_BITS 65536              /* the pending keys' bit set */
+_Static_assert(RDB_BATCH_BITS / 64 <= 65536, "word indexes fit uint16_t");
 #define RDB_META_CF "kstream-meta"
 #define RDB_OFFSET_KEY "offset"
 
@@ -60,6 +61,9 @@ struct kv_rdb {
     size_t nbatch, batch_bytes;
     size_t batch_limit; /* bytes: a quarter of the share at open */
     uint64_t bits[RDB_BATCH_BITS / 64]; /* hashes of the pending keys */
+    uint16_t words[RDB_BATCH_MAX];      /* bits' words set, per pending put
+                                           (cleared one by one: a batch of
+                                           a few puts costs no 8 KiB memset) */
     kv_rdb_t *prev, *next;           /* env->stores, under env->lock */
     int open_iters;
     bool bulk;  /* opened for a bulk load (ks_store_bulk) */
