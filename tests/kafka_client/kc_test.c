@@ -103,7 +103,8 @@ static void ev_assigned(void *owner, const ks_tp_t *tps, size_t n) {
 static void ev_revoked(void *owner, const ks_tp_t *tps, size_t n) {
     kc_events_t *ev = owner;
 
-    ev->revoked_calls++;
+    if (ev->revoked_calls++ == 0)
+        ev->first_nrevoked = (int)n;
     ev->nrevoked = (int)n;
     /* What thread.c does: commit while the partitions are still ours. */
     for (size_t i = 0; ev->commit_on_revoke && i < n; i++) {

@@ -27,6 +27,7 @@ typedef struct kc_events {
     ks_client_t *client; /* set after creation: committed() in assigned */
     int assigned_calls, revoked_calls;
     int nassigned, nrevoked; /* partitions in the last event */
+    int first_nrevoked;      /* partitions in the first revoke event */
     int32_t assigned_parts[64];
     int64_t committed_in_assign[64]; /* committed() read in the event */
     bool commit_on_revoke; /* commit offset 2 of each revoked partition */

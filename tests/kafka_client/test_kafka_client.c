@@ -286,8 +286,10 @@ Test(kafka_client, second_member_triggers_revoke_then_range_split) {
      * during PreparingRebalance); librdkafka 2.0.2's mock refuses every
      * OffsetCommit while the group is joining (REBALANCE_IN_PROGRESS),
      * so here it may fail, cleanly, as an error return. */
-    cr_assert(eq(int, eva.nrevoked, 4));
-    cr_assert(eq(int, eva.revoke_commits, 4));
+    /* (Under load a member may miss a heartbeat and the group rebalance
+     * once more: the first revoke is the one that tells.) */
+    cr_assert(eq(int, eva.first_nrevoked, 4));
+    cr_assert(ge(int, eva.revoke_commits, 4));
     cr_assert(eva.revoke_commit_err == KSTREAM_OK ||
               eva.revoke_commit_err == KSTREAM_ERR_KAFKA);
     /* Range: contiguous halves, together all four. */
