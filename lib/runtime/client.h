@@ -156,7 +156,10 @@ typedef struct ks_client_ops {
      * visible to read_committed consumers together. */
     kstream_err_t (*txn_commit)(ks_client_t *c, int timeout_ms);
     /* Abort the open transaction: its records are never visible to
-     * read_committed consumers, its offsets never committed. */
+     * read_committed consumers, its offsets never committed. With no
+     * transaction open the implementations differ (librdkafka:
+     * KSTREAM_ERR_STATE, as rd_kafka_abort_transaction; the sim: a no-op):
+     * the runtime aborts only a transaction it began. */
     kstream_err_t (*txn_abort)(ks_client_t *c, int timeout_ms);
     /* Drop the producer and make a new one with the same transactional id
      * (after KSTREAM_ERR_TXN_UNKNOWN); txn_init follows. */

@@ -274,7 +274,12 @@ void ks_kafka_txn_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
     ks_kafka_dr_msg_cb(rk, rkm, opaque);
 }
 
-kstream_err_t ks_kafka_txn_commit(ks_client_t *base, int timeout_ms) {
+/* End the open transaction. Commit flushes its records first (serving
+ * their delivery reports), then EndTxn(commit); abort purges the records
+ * not yet sent, then EndTxn(abort). Reports left queued are served after
+ * (written offsets for checkpoints). */
+static kstream_err_t kc_txn_end(ks_client_t *base, bool commit,
+                                int timeout_ms) {
     ks_kafka_client_t *c = (ks_kafka_client_t *)base;
     rd_kafka_error_t *error;
     kstream_err_t err;
@@ -286,38 +291,23 @@ kstream_err_t ks_kafka_txn_commit(ks_client_t *base, int timeout_ms) {
         return err;
     if (!c->in_txn)
         return KSTREAM_ERR_STATE;
-    /* Flushes the transaction's records first (serving their delivery
-     * reports), then EndTxn(commit). */
-    error = rd_kafka_commit_transaction(c->producer,
-                                        kc_txn_timeout(c, timeout_ms));
-    /* Reports the flush left queued (written offsets for checkpoints). */
+    error = commit ? rd_kafka_commit_transaction(c->producer,
+                                                 kc_txn_timeout(c, timeout_ms))
+                   : rd_kafka_abort_transaction(c->producer,
+                                                kc_txn_timeout(c, timeout_ms));
     rd_kafka_poll(c->producer, 0);
     if (error)
-        return kc_txn_failed(c, error, KC_TXN_COMMIT);
+        return kc_txn_failed(c, error, commit ? KC_TXN_COMMIT : KC_TXN_ABORT);
     c->in_txn = false;
     return KSTREAM_OK;
 }
 
-kstream_err_t ks_kafka_txn_abort(ks_client_t *base, int timeout_ms) {
-    ks_kafka_client_t *c = (ks_kafka_client_t *)base;
-    rd_kafka_error_t *error;
-    kstream_err_t err;
+kstream_err_t ks_kafka_txn_commit(ks_client_t *base, int timeout_ms) {
+    return kc_txn_end(base, true, timeout_ms);
+}
 
-    if (!c)
-        return KSTREAM_ERR_INVALID_ARG;
-    err = kc_txn_usable(c);
-    if (err)
-        return err;
-    if (!c->in_txn)
-        return KSTREAM_ERR_STATE;
-    /* Purges the records not yet sent, then EndTxn(abort). */
-    error = rd_kafka_abort_transaction(c->producer,
-                                       kc_txn_timeout(c, timeout_ms));
-    rd_kafka_poll(c->producer, 0);
-    if (error)
-        return kc_txn_failed(c, error, KC_TXN_ABORT);
-    c->in_txn = false;
-    return KSTREAM_OK;
+kstream_err_t ks_kafka_txn_abort(ks_client_t *base, int timeout_ms) {
+    return kc_txn_end(base, false, timeout_ms);
 }
 
 /* Drop the producer without waiting for anything: its queued and in-flight

@@ -291,11 +291,12 @@ ks_rqueue_t *ks_task_add_queue(ks_task_t *task, const char *topic,
  * KSTREAM_OK when there was none (*done = true). */
 /* List the stores that q's records are prefetched for (hint.c). */
 void ks_rqueue_find_hints(ks_task_t *task, ks_rqueue_t *q);
-/* The test driver is about to pipe a record: start fetching what it will
- * touch in this thread's task for (topic, partition), if any (twice, deep
- * false then true: see the prefetch op in state/store.h). */
-void ks_thread_hint(ks_thread_t *th, const char *topic, int32_t partition,
-                    const void *key, size_t klen, bool deep);
+/* The input queue of this thread for (topic, partition) when it has
+ * stores to prefetch (hint.c), else NULL: the test driver hands the key of
+ * the record it pipes to it with ks_rqueue_hint(), deep false before the
+ * record is stored, true after (see the prefetch op in state/store.h). */
+const ks_rqueue_t *ks_thread_hint_queue(ks_thread_t *th, const char *topic,
+                                        int32_t partition);
 kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
                                   bool *done);
 

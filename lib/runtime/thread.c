@@ -333,15 +333,14 @@ static ks_vec_t *route_of(ks_thread_t *th, const char *topic)
     return v;
 }
 
-void ks_thread_hint(ks_thread_t *th, const char *topic, int32_t partition,
-                    const void *key, size_t klen, bool deep)
+const ks_rqueue_t *ks_thread_hint_queue(ks_thread_t *th, const char *topic,
+                                        int32_t partition)
 {
     ks_vec_t *v = route_of(th, topic);
     ks_rqueue_t *q = v && partition >= 0 && (size_t)partition < v->len
                              ? v->items[partition]
                              : NULL;
-    if (q && q->nhints)
-        ks_rqueue_hint(q, key, klen, deep);
+    return q && q->nhints ? q : NULL;
 }
 
 static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)

@@ -414,13 +414,14 @@ kstream_err_t kstream_test_driver_pipe_ex(kstream_test_driver_t *drv,
         return err;
     /* Let the stores this record will touch start fetching while it is
      * stored and polled (runtime/hint.c). */
-    int32_t hp = -1;
+    const ks_rqueue_t *hq = NULL;
     if (key && drv->th) {
-        hp = partition >= 0 ? partition
-                            : ks_sim_key_partition(drv->sim, topic, key,
-                                                   key_len);
-        if (hp >= 0)
-            ks_thread_hint(drv->th, topic, hp, key, key_len, false);
+        int32_t hp = partition >= 0 ? partition
+                                    : ks_sim_key_partition(drv->sim, topic,
+                                                           key, key_len);
+        hq = hp >= 0 ? ks_thread_hint_queue(drv->th, topic, hp) : NULL;
+        if (hq)
+            ks_rqueue_hint(hq, key, key_len, false);
     }
     ks_out_t out = {.topic = topic,
                     .partition = partition,
@@ -435,8 +436,8 @@ kstream_err_t kstream_test_driver_pipe_ex(kstream_test_driver_t *drv,
     if (err)
         return set_error(drv, err, "pipe to '%s' [%d]: %s", topic,
                          (int)partition, kstream_err2str(err));
-    if (hp >= 0)
-        ks_thread_hint(drv->th, topic, hp, key, key_len, true);
+    if (hq)
+        ks_rqueue_hint(hq, key, key_len, true);
     return run_until_idle(drv);
 }
 

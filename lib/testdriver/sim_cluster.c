@@ -341,6 +341,12 @@ static bool sim_out_valid(const ks_out_t *rec) {
     return true;
 }
 
+/* The partition of a keyed record appended with partition -1. */
+static int32_t key_partition(const ks_sim_topic_t *t, const void *key,
+                             size_t klen) {
+    return t->nparts == 1 ? 0 : ks_partition_for_key(key, klen, t->nparts);
+}
+
 int32_t ks_sim_key_partition(ks_sim_t *sim, const char *topic,
                              const void *key, size_t klen) {
     ks_sim_topic_t *t = sim->last_append;
@@ -349,7 +355,7 @@ int32_t ks_sim_key_partition(ks_sim_t *sim, const char *topic,
     if (!t || !key)
         return -1;
     sim->last_append = t;
-    return t->nparts == 1 ? 0 : ks_partition_for_key(key, klen, t->nparts);
+    return key_partition(t, key, klen);
 }
 
 /* Room for one more entry of the visible order. */
@@ -413,9 +419,7 @@ kstream_err_t ks_sim_append_rec(ks_sim_t *sim, const ks_out_t *rec, bool txn,
     int32_t p = rec->partition;
     if (p == -1) {
         if (rec->key) {
-            p = t->nparts == 1 ? 0 : ks_partition_for_key(rec->key,
-                                                          rec->key_len,
-                                                          t->nparts);
+            p = key_partition(t, rec->key, rec->key_len);
         } else {
             p = t->rr_next;
             t->rr_next = (t->rr_next + 1) % t->nparts;
