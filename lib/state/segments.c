@@ -40,39 +40,13 @@
  * Live segments are kept sorted by id in an array: with Kafka's default
  * interval (max(retention / 2, 60 s)) there are about three, and
  * expiry removes from the front. One task, one thread: no locks. */
-#include "state/store.h"
+#include "state/segments_int.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* "-9223372036854775808" and a NUL */
-#define SEG_NAME_MAX 21
-
-typedef struct seg {
-    int64_t id;
-    ks_store_t *store;
-    unsigned pins; /* open iterators over this segment */
-    bool dead;     /* expired while pinned: close at the last unpin */
-} seg_t;
-
-typedef struct segmented {
-    ks_store_t base;
-    ks_store_open_fn *open;
-    ks_store_drop_fn *drop; /* may be NULL */
-    void *opaque;
-    void (*opaque_free)(void *);
-    ks_key_time_fn *key_time;
-    int64_t retention;
-    int64_t interval;
-    int64_t observed; /* stream time seen; -1 before any */
-    seg_t **segs;     /* live segments, ascending id */
-    size_t nsegs, cap;
-    unsigned open_iters;
-    int64_t offset; /* recorded by commit_batch (memory only); -1: none */
-} segmented_t;
 
 static void seg_name(char *buf, int64_t id) {
     snprintf(buf, SEG_NAME_MAX, "%" PRId64, id);
@@ -83,12 +57,12 @@ static int64_t min_live(const segmented_t *s) {
     return s->observed - s->retention + 1;
 }
 
-static bool is_expired(const segmented_t *s, int64_t t) {
+bool ks_seg_is_expired(const segmented_t *s, int64_t t) {
     return t < min_live(s);
 }
 
 /* Close a segment's store and tell the owner it is gone. */
-static void seg_destroy(segmented_t *s, seg_t *seg) {
+void ks_seg_destroy(segmented_t *s, seg_t *seg) {
     char name[SEG_NAME_MAX];
 
     assert(seg->pins == 0);
@@ -119,7 +93,7 @@ static void expire_segments(segmented_t *s) {
         if (seg->pins > 0)
             seg->dead = true;
         else
-            seg_destroy(s, seg);
+            ks_seg_destroy(s, seg);
     }
     memmove(s->segs, s->segs + n, (s->nsegs - n) * sizeof(*s->segs));
     s->nsegs -= n;
@@ -201,7 +175,7 @@ static kstream_err_t segd_get(ks_store_t *store, const void *key, size_t klen,
     int64_t t = s->key_time(key, klen);
     seg_t *seg;
 
-    if (t < 0 || is_expired(s, t))
+    if (t < 0 || ks_seg_is_expired(s, t))
         return KSTREAM_ERR_NOT_FOUND;
     seg = seg_lookup(s, t / s->interval);
     if (!seg)
@@ -219,7 +193,7 @@ static kstream_err_t segd_put(ks_store_t *store, const void *key, size_t klen,
     if (t < 0)
         return KSTREAM_ERR_INVALID_ARG; /* no time in the key */
     advance_time(s, t);
-    if (is_expired(s, t))
+    if (ks_seg_is_expired(s, t))
         return KSTREAM_OK; /* late: dropped, as Kafka Streams does */
     if (!value) {
         /* A delete never creates a segment. */
@@ -293,7 +267,7 @@ static kstream_err_t segd_key_live(ks_store_t *store, const void *key,
         return write ? KSTREAM_ERR_INVALID_ARG : KSTREAM_ERR_NOT_FOUND;
     if (write)
         advance_time(s, t);
-    return is_expired(s, t) ? KSTREAM_ERR_NOT_FOUND : KSTREAM_OK;
+    return ks_seg_is_expired(s, t) ? KSTREAM_ERR_NOT_FOUND : KSTREAM_OK;
 }
 
 typedef struct seg_op {
@@ -348,7 +322,7 @@ static kstream_err_t segd_commit_batch(ks_store_t *store,
     }
     for (i = 0; i < n; i++) {
         int64_t t = s->key_time(ops[i].key, ops[i].klen);
-        if (t < 0 || is_expired(s, t))
+        if (t < 0 || ks_seg_is_expired(s, t))
             continue;
         order[m].id = t / s->interval;
         order[m].i = i;
@@ -383,218 +357,16 @@ static int64_t segd_meta_offset(ks_store_t *store) {
     return ((segmented_t *)store)->offset;
 }
 
-/* ---- merged iterators ---------------------------------------------------- */
-
-typedef struct cursor {
-    ks_iter_t *it; /* the segment's iterator */
-    seg_t *seg;    /* pinned */
-    kstream_bytes_t key, value; /* current entry, borrowed from it */
-} cursor_t;
-
-typedef struct seg_iter {
-    ks_iter_t base;
-    segmented_t *store;
-    bool started;
-    bool advance; /* heap[0] was returned: move it on at the next call */
-    bool done;
-    size_t ncur;  /* cursors (all are closed at the end) */
-    size_t nheap; /* cursors with an entry, as a min-heap by key */
-    cursor_t **heap;
-    cursor_t cur[];
-} seg_iter_t;
-
-static bool cursor_less(const cursor_t *a, const cursor_t *b) {
-    return ks_key_cmp(a->key.data, a->key.len, b->key.data, b->key.len) < 0;
-}
-
-static void heap_down(seg_iter_t *it, size_t i) {
-    cursor_t **h = it->heap;
-
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        cursor_t *tmp;
-        if (l < it->nheap && cursor_less(h[l], h[m]))
-            m = l;
-        if (r < it->nheap && cursor_less(h[r], h[m]))
-            m = r;
-        if (m == i)
-            return;
-        tmp = h[i];
-        h[i] = h[m];
-        h[m] = tmp;
-        i = m;
-    }
-}
-
-static void heap_up(seg_iter_t *it, size_t i) {
-    cursor_t **h = it->heap;
-
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        cursor_t *tmp;
-        if (!cursor_less(h[i], h[p]))
-            return;
-        tmp = h[i];
-        h[i] = h[p];
-        h[p] = tmp;
-        i = p;
-    }
-}
-
-/* Move the top cursor to its next entry, keeping the heap ordered. */
-static kstream_err_t heap_advance_top(seg_iter_t *it) {
-    cursor_t *c = it->heap[0];
-    kstream_err_t err = c->it->ops->next(c->it, &c->key, &c->value);
-
-    if (err == KSTREAM_ERR_EMPTY) {
-        it->heap[0] = it->heap[--it->nheap];
-        err = KSTREAM_OK;
-    } else if (err != KSTREAM_OK) {
-        return err;
-    }
-    if (it->nheap > 0)
-        heap_down(it, 0);
-    return KSTREAM_OK;
-}
-
-static kstream_err_t heap_fill(seg_iter_t *it) {
-    size_t i;
-
-    for (i = 0; i < it->ncur; i++) {
-        cursor_t *c = &it->cur[i];
-        kstream_err_t err = c->it->ops->next(c->it, &c->key, &c->value);
-        if (err == KSTREAM_ERR_EMPTY)
-            continue;
-        if (err != KSTREAM_OK)
-            return err;
-        it->heap[it->nheap++] = c;
-        heap_up(it, it->nheap - 1);
-    }
-    return KSTREAM_OK;
-}
-
-static kstream_err_t seg_iter_next(ks_iter_t *iter, kstream_bytes_t *key,
-                                   kstream_bytes_t *value) {
-    seg_iter_t *it = (seg_iter_t *)iter;
-    segmented_t *s = it->store;
-    kstream_err_t err = KSTREAM_OK;
-
-    if (it->done)
-        return KSTREAM_ERR_EMPTY;
-    if (!it->started) {
-        it->started = true;
-        err = heap_fill(it);
-    } else if (it->advance) {
-        it->advance = false;
-        err = heap_advance_top(it);
-    }
-    /* Skip what expired (a live segment may hold expired records). */
-    while (err == KSTREAM_OK && it->nheap > 0) {
-        cursor_t *c = it->heap[0];
-        int64_t t = s->key_time(c->key.data, c->key.len);
-        if (!is_expired(s, t))
-            break;
-        err = heap_advance_top(it);
-    }
-    if (err != KSTREAM_OK) {
-        /* Give up rather than skip entries. */
-        it->done = true;
-        return err;
-    }
-    if (it->nheap == 0) {
-        it->done = true;
-        return KSTREAM_ERR_EMPTY;
-    }
-    *key = it->heap[0]->key;
-    *value = it->heap[0]->value;
-    it->advance = true;
-    return KSTREAM_OK;
-}
-
-/* Close the segments' iterators (before any segment store may close),
- * then unpin; dead segments whose last pin this was are closed. */
-static void seg_iter_release(segmented_t *s, cursor_t *cur, size_t n) {
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        cur[i].it->ops->close(cur[i].it);
-    for (i = 0; i < n; i++) {
-        seg_t *seg = cur[i].seg;
-        seg->pins--;
-        if (seg->dead && seg->pins == 0)
-            seg_destroy(s, seg);
-    }
-}
-
-static void seg_iter_close(ks_iter_t *iter) {
-    seg_iter_t *it = (seg_iter_t *)iter;
-
-    seg_iter_release(it->store, it->cur, it->ncur);
-    it->store->open_iters--;
-    free(it->heap);
-    free(it);
-}
-
-static const ks_iter_ops_t seg_iter_ops = {
-        .next = seg_iter_next,
-        .close = seg_iter_close,
-};
-
-/* A merged iterator over one range (a..b) or prefix (a) iterator per live
- * segment. */
-static kstream_err_t seg_iter_new(segmented_t *s, bool is_prefix,
-                                  const void *a, size_t alen, const void *b,
-                                  size_t blen, ks_iter_t **out) {
-    size_t n = s->nsegs, i;
-    seg_iter_t *it;
-    kstream_err_t err = KSTREAM_OK;
-
-    if (n > ((size_t)PTRDIFF_MAX - sizeof(*it)) / sizeof(cursor_t))
-        return KSTREAM_ERR_NO_MEMORY;
-    it = calloc(1, sizeof(*it) + n * sizeof(cursor_t));
-    if (!it)
-        return KSTREAM_ERR_NO_MEMORY;
-    it->heap = calloc(n ? n : 1, sizeof(*it->heap));
-    if (!it->heap) {
-        free(it);
-        return KSTREAM_ERR_NO_MEMORY;
-    }
-    for (i = 0; i < n; i++) {
-        ks_store_t *st = s->segs[i]->store;
-        if (is_prefix)
-            err = st->ops->prefix(st, a, alen, &it->cur[i].it);
-        else
-            err = st->ops->range(st, a, alen, b, blen, &it->cur[i].it);
-        if (err != KSTREAM_OK)
-            break;
-        it->cur[i].seg = s->segs[i];
-        s->segs[i]->pins++;
-    }
-    if (err != KSTREAM_OK) {
-        /* Nothing expires here, so no segment is dead. */
-        seg_iter_release(s, it->cur, i);
-        free(it->heap);
-        free(it);
-        return err;
-    }
-    it->base.ops = &seg_iter_ops;
-    it->store = s;
-    it->ncur = n;
-    s->open_iters++;
-    *out = &it->base;
-    return KSTREAM_OK;
-}
-
 static kstream_err_t segd_range(ks_store_t *store, const void *from,
                                 size_t flen, const void *to, size_t tlen,
                                 ks_iter_t **it) {
-    return seg_iter_new((segmented_t *)store, false, from, flen, to, tlen,
+    return ks_seg_iter_new((segmented_t *)store, false, from, flen, to, tlen,
                         it);
 }
 
 static kstream_err_t segd_prefix(ks_store_t *store, const void *prefix,
                                  size_t plen, ks_iter_t **it) {
-    return seg_iter_new((segmented_t *)store, true, prefix, plen, NULL, 0,
+    return ks_seg_iter_new((segmented_t *)store, true, prefix, plen, NULL, 0,
                         it);
 }
 
