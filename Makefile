@@ -86,11 +86,15 @@ TEST_DIRS  := $(filter-out tests/install tests/data tests/valgrind tests/apps te
 TEST_BINS  := $(patsubst tests/%,$(B)/tests/%,$(TEST_DIRS))
 TEST_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null)
 
+# tests/examples also links the examples' topology sources (every .c of
+# examples/*/ except main.c), so each example's topology is unit-tested.
+TEST_EXTRA_examples := $(filter-out %/main.c,$(wildcard examples/*/*.c))
 define TEST_RULE
-$(B)/tests/$(1): $(wildcard tests/$(1)/*.c) $(wildcard tests/$(1)/*.h) $(STLIB)
+$(B)/tests/$(1): $(wildcard tests/$(1)/*.c) $(wildcard tests/$(1)/*.h) \
+    $(TEST_EXTRA_$(1)) $(STLIB)
 	@mkdir -p $(B)/tests
-	$(CC) $(ALL_CFLAGS) -o $$@ $(wildcard tests/$(1)/*.c) $(STLIB) \
-	    $(TEST_LIBS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Iexamples -o $$@ $(wildcard tests/$(1)/*.c) \
+	    $(TEST_EXTRA_$(1)) $(STLIB) $(TEST_LIBS) $(PKG_LIBS)
 endef
 $(foreach d,$(patsubst tests/%,%,$(TEST_DIRS)),$(eval $(call TEST_RULE,$(d))))
 # tests/devcluster runs the tool.
