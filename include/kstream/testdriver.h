@@ -118,6 +118,43 @@ KSTREAM_EXPORT kstream_err_t kstream_test_driver_store_get(
  */
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_restart(
         kstream_test_driver_t *drv, bool wipe_state);
+/**
+ * @name Crash injection (exactly-once proofs)
+ * Every operation of the instance's clients that talks to the simulated
+ * cluster is a numbered step (from 1, across restarts): a poll, a
+ * produce, an offset commit, and under exactly_once_v2 registering the
+ * transactional producer, sending offsets to a transaction, a commit
+ * request, a commit response (after the cluster committed, before the
+ * instance learns it) and an abort. Crashing at a step leaves the cluster
+ * exactly as it was at that point (an open transaction stays open until
+ * the restarted instance, which has the same transactional id, fences
+ * it, or until it times out: 10 s of wall clock), and the call that was
+ * running returns KSTREAM_ERR_FATAL with "the instance crashed at step N
+ * (kind)" in kstream_test_driver_last_error(). The driver stays failed
+ * until kstream_test_driver_restart(), which then closes the crashed
+ * instance without committing anything and starts a new one, on the same
+ * state directory or an empty one. Records piped before or during the
+ * crash are in their topics: the new instance processes what its
+ * predecessor did not commit.
+ *
+ * Under exactly_once_v2 each driver call ends with a commit (as Kafka
+ * Streams' TopologyTestDriver does), and kstream_test_driver_read()
+ * returns committed records only, in commit order.
+ * @{
+ */
+/** @returns the number of steps taken so far (0 for NULL). */
+KSTREAM_EXPORT uint64_t
+kstream_test_driver_steps(const kstream_test_driver_t *drv);
+/** Crash the instance when step \p step (> the steps taken so far) is
+ *  reached; 0 disarms. A crash happens once.
+ *  @returns KSTREAM_ERR_INVALID_ARG for NULL or a step already past. */
+KSTREAM_EXPORT kstream_err_t
+kstream_test_driver_crash_at(kstream_test_driver_t *drv, uint64_t step);
+/** @returns whether the instance crashed (until the restart). */
+KSTREAM_EXPORT bool
+kstream_test_driver_crashed(const kstream_test_driver_t *drv);
+/** @} */
+
 /** Call \p listener (copied; its callbacks may be NULL) with \p opaque
  *  for each store partition the instance restores, now and after
  *  restarts. @returns KSTREAM_ERR_INVALID_ARG when \p drv or \p listener

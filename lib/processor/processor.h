@@ -98,6 +98,9 @@ typedef struct ks_task_store {
     kstream_store_t *ps;
     bool cached;
     kstream_ctx_t *forward_ctx;
+    /* exactly_once_v2: the transactional layer of the stack (state/store.h,
+     * right above the bottom store); NULL otherwise. */
+    struct ks_store *txn;
 } ks_task_store_t;
 
 typedef struct ks_task_env {

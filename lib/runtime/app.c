@@ -115,14 +115,6 @@ kstream_t *kstream_new(const kstream_topology_t *topology,
         ks_errstr(errstr, errstr_size, "bootstrap.servers is not set");
         return NULL;
     }
-    const char *pg = ks_conf_str(conf, "processing.guarantee");
-    if (pg && strcmp(pg, "exactly_once_v2") == 0) {
-        ks_errstr(errstr, errstr_size,
-                  "processing.guarantee=exactly_once_v2 is not available in "
-                  "the Kafka runtime of this version (use at_least_once; "
-                  "the test driver models it)");
-        return NULL;
-    }
     if (ks_kafka_conf_check(conf, errstr, errstr_size) != KSTREAM_OK)
         return NULL;
     int64_t threads = ks_conf_int(conf, "num.stream.threads");
@@ -226,7 +218,8 @@ static ks_client_t *make_client(void *opaque, ks_client_kind_t kind,
                                 char *errstr, size_t errstr_size)
 {
     ks_app_thread_t *at = opaque;
-    return ks_kafka_client_new(at->app->conf, kind, at->idx, events, errstr,
+    return ks_kafka_client_new(at->app->conf, kind, at->idx,
+                               at->app->process_id, events, errstr,
                                errstr_size);
 }
 
@@ -351,6 +344,17 @@ kstream_err_t kstream_start(kstream_t *app, char *errstr, size_t errstr_size)
         return KSTREAM_ERR_STATE;
     }
     app->start_ms = ks_clock_mono_ms();
+    const char *pg = ks_conf_str(app->conf, "processing.guarantee");
+    if (pg && strcmp(pg, "exactly_once_v2") == 0) {
+        const char *sd = ks_conf_str(app->conf, "state.dir");
+        char dir[1024];
+        snprintf(dir, sizeof(dir), "%s/%s", sd ? sd : "/tmp/kstream",
+                 app->app_id);
+        kstream_err_t perr = ks_process_id(dir, app->process_id, errstr,
+                                           errstr_size);
+        if (perr)
+            return start_fail(app, perr, errstr);
+    }
     kstream_err_t err = ks_kafka_prepare_topics(app->conf, app->topo,
                                                 app->app_id, errstr,
                                                 errstr_size);

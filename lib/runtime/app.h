@@ -32,6 +32,8 @@ struct kstream_s {
     const kstream_topology_t *topo;
     kstream_conf_t *conf;
     char *app_id;
+    /* exactly_once_v2: names the transactional producers (process_id.c) */
+    char process_id[KS_PROCESS_ID_LEN + 1];
     ks_logger_t log;
     int nthreads;
     int poll_ms;

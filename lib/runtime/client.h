@@ -178,14 +178,14 @@ typedef enum ks_client_kind {
 } ks_client_kind_t;
 
 /* The transactional id of a thread's main client under exactly_once_v2:
- * "<application.id>-<thread index>". The factory makes the main client
- * transactional when processing.guarantee is exactly_once_v2; its
- * consumers then read committed only. Known limit, to be fixed with the
- * runtime's exactly-once path: two instances of one application.id would
- * share ids and fence each other; Kafka Streams names them
- * "<app>-<process id>-<thread>", and a process id kept in the state
- * directory would also keep them stable across restarts. */
-#define KS_TXN_ID_FMT "%s-%d"
+ * "<application.id>-<process id>-<thread index>", as Kafka Streams names
+ * them. The process id is kept in the application's state directory
+ * (app.c), so an instance restarted on its state fences the transactions
+ * its predecessor left open at once, and two instances of one
+ * application (each with its own state directory) never share an id. The
+ * factory makes the main client transactional when processing.guarantee
+ * is exactly_once_v2; its consumers then read committed only. */
+#define KS_TXN_ID_FMT "%s-%s-%d"
 
 /* Makes the clients of a stream thread (the test driver's sim, or
  * librdkafka). NULL on failure, with a message in errstr. */

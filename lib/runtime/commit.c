@@ -1,8 +1,12 @@
-/* commit.c - the at-least-once commit of a stream thread (Kafka Streams'
- * TaskManager.commit): flush the running tasks' caches and stores, flush
- * the producer (sink and changelog records acknowledged), commit the
- * consumed input offsets, then write the checkpoint files. Restoring tasks
- * take no part: they processed nothing and their stores are incomplete. */
+/* commit.c - the commit of a stream thread (Kafka Streams'
+ * TaskManager.commit). at_least_once: flush the running tasks' caches and
+ * stores, flush the producer (sink and changelog records acknowledged),
+ * commit the consumed input offsets, then write the checkpoint files.
+ * exactly_once_v2: flush the caches and stores into the open transaction,
+ * send the consumed offsets to it, commit it, then commit the stores'
+ * transactional layers at the changelog offsets they reach, then write
+ * the checkpoint files. Restoring tasks take no part: they processed
+ * nothing and their stores are incomplete. */
 #include <stdlib.h>
 
 #include "runtime/runtime.h"
@@ -11,6 +15,8 @@
  * write down, and log it to changelogs, before the producer is flushed). */
 static kstream_err_t flush_tasks(ks_thread_t *th)
 {
+    /* Under exactly-once the flush only feeds the transaction: memtables
+     * go to disk after the stores commit (commit_stores). */
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
         if (task->restoring)
@@ -22,7 +28,8 @@ static kstream_err_t flush_tasks(ks_thread_t *th)
         /* Memtables go to disk only for a checkpoint: in between, commits
          * stay cheap (with the WAL off, state since the last checkpoint is
          * rebuilt from the changelog after a crash). */
-        ks_rocksdb_env_set_durable(th->rocks, task->checkpoint_due);
+        ks_rocksdb_env_set_durable(th->rocks,
+                                   task->checkpoint_due && !th->eos);
         kstream_err_t ferr = ks_task_flush_stores(task);
         ks_rocksdb_env_set_durable(th->rocks, true);
         ks_arena_reset(task->env.arena);
@@ -39,36 +46,143 @@ static kstream_err_t flush_tasks(ks_thread_t *th)
     return KSTREAM_OK;
 }
 
-/* Commit the consumed offsets of running tasks (restoring ones consumed
- * nothing). */
-static kstream_err_t commit_offsets(ks_thread_t *th)
+/* The consumed offsets of running tasks not committed yet (restoring
+ * ones consumed nothing): *offs (malloc'd) and *k. */
+static kstream_err_t due_offsets(ks_thread_t *th, ks_tp_offset_t **offs,
+                                 size_t *k)
 {
-    size_t n = 0, k = 0;
+    size_t n = 0;
+    *k = 0;
     for (size_t t = 0; t < th->tasks.len; t++)
         n += ((ks_task_t *)th->tasks.items[t])->nqueues;
-    ks_tp_offset_t *offs = calloc(n ? n : 1, sizeof(*offs));
-    if (!offs)
+    *offs = calloc(n ? n : 1, sizeof(**offs));
+    if (!*offs)
         return KSTREAM_ERR_NO_MEMORY;
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
         for (size_t q = 0; !task->restoring && q < task->nqueues; q++) {
             ks_rqueue_t *rq = task->queues[q];
             if (rq->consumed > rq->committed)
-                offs[k++] = (ks_tp_offset_t){rq->topic, rq->partition,
-                                             rq->consumed};
+                (*offs)[(*k)++] = (ks_tp_offset_t){rq->topic, rq->partition,
+                                                   rq->consumed};
         }
     }
-    kstream_err_t err = k ? th->client->ops->commit(th->client, offs, k)
-                          : KSTREAM_OK;
-    if (!err && k) {
-        for (size_t t = 0; t < th->tasks.len; t++) {
-            ks_task_t *task = th->tasks.items[t];
-            for (size_t q = 0; !task->restoring && q < task->nqueues; q++)
-                task->queues[q]->committed = task->queues[q]->consumed;
-        }
+    return KSTREAM_OK;
+}
+
+static void offsets_committed(ks_thread_t *th)
+{
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        for (size_t q = 0; !task->restoring && q < task->nqueues; q++)
+            task->queues[q]->committed = task->queues[q]->consumed;
     }
+}
+
+/* Commit the consumed offsets of running tasks (at-least-once). */
+static kstream_err_t commit_offsets(ks_thread_t *th)
+{
+    ks_tp_offset_t *offs;
+    size_t k;
+    kstream_err_t err = due_offsets(th, &offs, &k);
+    if (!err && k)
+        err = th->client->ops->commit(th->client, offs, k);
+    if (!err && k)
+        offsets_committed(th);
     free(offs);
     return err;
+}
+
+static void commit_timed(ks_thread_t *th, int64_t t0)
+{
+    th->m.commits++;
+    int64_t ms = ks_clock_mono_ms() - t0;
+    th->m.commit_ms_last = ms;
+    th->m.commit_ms_total += ms;
+    if (ms > th->m.commit_ms_max)
+        th->m.commit_ms_max = ms;
+}
+
+/* After the transaction committed: each transactional layer applies its
+ * buffer to its store with the changelog offset the state reaches (a
+ * store without changelog: 0), then the stores of tasks whose checkpoint
+ * is due are flushed to disk (the checkpoint must not be ahead of them).
+ * A store that cannot apply a committed transaction fails the thread:
+ * its local state would be behind its changelog with no record of it. */
+static kstream_err_t commit_stores(ks_thread_t *th)
+{
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        if (task->restoring)
+            continue;
+        for (size_t i = 0; i < task->nown_stores; i++) {
+            ks_task_store_t *slot = &task->env.stores[i];
+            if (!slot->txn)
+                continue;
+            ks_store_log_t *log = ks_task_log_of(task, i);
+            int64_t off = log ? ks_log_committed_offset(th, task, log) : 0;
+            kstream_err_t err = ks_txn_commit(slot->txn, off);
+            if (err) {
+                th->failed = true;
+                th->error_code = err;
+                snprintf(th->error, sizeof(th->error),
+                         "task %d_%d: store '%s': applying the committed "
+                         "transaction failed: %s",
+                         task->sub->id, (int)task->partition, slot->def->name,
+                         kstream_err2str(err));
+                return err;
+            }
+        }
+        if (task->checkpoint_due) {
+            kstream_err_t err = ks_task_flush_stores(task);
+            if (err) {
+                th->failed = true;
+                th->error_code = err;
+                snprintf(th->error, sizeof(th->error),
+                         "task %d_%d: writing its stores to disk failed: %s",
+                         task->sub->id, (int)task->partition,
+                         kstream_err2str(err));
+                return err;
+            }
+        }
+    }
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_thread_eos_commit(ks_thread_t *th)
+{
+    int64_t t0 = ks_clock_mono_ms();
+    kstream_err_t err = flush_tasks(th);
+    ks_tp_offset_t *offs = NULL;
+    size_t k = 0;
+    if (!err)
+        err = due_offsets(th, &offs, &k);
+    /* Nothing produced and nothing consumed: no transaction to commit. */
+    if (!err && !th->txn_open && k == 0) {
+        free(offs);
+        return KSTREAM_OK;
+    }
+    if (!err && !th->txn_open)
+        err = ks_thread_txn_begin(th);
+    if (!err && k)
+        err = th->client->ops->txn_send_offsets(th->client, offs, k,
+                                                (int)th->api_timeout_ms);
+    if (!err)
+        err = th->client->ops->txn_commit(th->client,
+                                          (int)th->api_timeout_ms);
+    free(offs);
+    if (err)
+        return ks_err_txn(err) ? ks_thread_eos_recover(th, err, !th->closing)
+                               : err;
+    th->txn_open = false;
+    th->m.txn_commits++;
+    offsets_committed(th);
+    err = commit_stores(th);
+    if (err)
+        return err;
+    ks_thread_checkpoint(th); /* the tasks whose checkpoint is due */
+    commit_timed(th, t0);
+    return KSTREAM_OK;
 }
 
 /* The producer flush or the offset commit failed: the offsets stay where
@@ -105,6 +219,11 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
         return KSTREAM_OK;
     ks_thread_lock(th);
     th->last_commit = th->now(th->now_opaque);
+    if (th->eos) {
+        kstream_err_t err = ks_thread_eos_commit(th);
+        ks_thread_unlock(th);
+        return err;
+    }
     int64_t t0 = ks_clock_mono_ms();
     kstream_err_t err = flush_tasks(th);
     if (err) {
@@ -124,13 +243,8 @@ kstream_err_t ks_thread_commit(ks_thread_t *th)
         err = commit_failed(th, err, "committing offsets");
     } else {
         th->commit_failing_since = -1;
-        th->m.commits++;
         ks_thread_checkpoint(th); /* the tasks whose checkpoint is due */
-        int64_t ms = ks_clock_mono_ms() - t0;
-        th->m.commit_ms_last = ms;
-        th->m.commit_ms_total += ms;
-        if (ms > th->m.commit_ms_max)
-            th->m.commit_ms_max = ms;
+        commit_timed(th, t0);
     }
     ks_thread_unlock(th);
     return err;

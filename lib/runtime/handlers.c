@@ -46,7 +46,7 @@ static kstream_err_t to_dlq(ks_thread_t *th, ks_err_kind_t kind,
                     .timestamp = msg->timestamp >= 0 ? msg->timestamp : 0,
                     .headers = hs,
                     .nheaders = nh};
-    return th->client->ops->produce(th->client, &out);
+    return ks_thread_produce(th, &out);
 }
 
 static kstream_err_t fail_thread(ks_thread_t *th, kstream_err_t err,
@@ -64,6 +64,10 @@ kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
                                      const char *node, const char *detail)
 {
     char message[640];
+    /* A transaction's outcome is the thread's to recover from (eos.c):
+     * never skipped nor dead-lettered as a record's error. */
+    if (ks_err_txn(err))
+        return err;
     th->m.errors[kind]++;
     if (msg)
         snprintf(message, sizeof(message),

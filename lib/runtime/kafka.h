@@ -54,9 +54,13 @@ kstream_err_t ks_kafka_conf_check(const kstream_conf_t *conf, char *errstr,
 /* A client of the interface in client.h: for KS_CLIENT_MAIN one consumer
  * in the group application.id plus one producer; for RESTORE and GLOBAL
  * one consumer outside any group (assign() only, no producer).
- * thread_idx names the clients (client.id). NULL with a message. */
+ * thread_idx names the clients (client.id). Under exactly_once_v2 the
+ * main client's producer is transactional, with the id KS_TXN_ID_FMT of
+ * application.id, process_id (required then) and thread_idx. NULL with a
+ * message. */
 ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
                                  ks_client_kind_t kind, int thread_idx,
+                                 const char *process_id,
                                  const ks_client_events_t *events,
                                  char *errstr, size_t errstr_size);
 

@@ -220,20 +220,27 @@ rd_kafka_t *ks_kafka_producer_new(ks_kafka_client_t *c, char *errstr,
 /* Under exactly_once_v2 the main client is transactional: its id is
  * KS_TXN_ID_FMT and it keeps a copy of the conf for txn_reset. */
 static int kc_txn_setup(ks_kafka_client_t *c, const kstream_conf_t *conf,
-                        int thread_idx, char *errstr, size_t errstr_size) {
+                        int thread_idx, const char *process_id, char *errstr,
+                        size_t errstr_size) {
     const char *pg = ks_conf_str(conf, "processing.guarantee");
     const char *app_id = ks_conf_str(conf, "application.id");
     int len;
 
     if (c->kind != KS_CLIENT_MAIN || !pg || strcmp(pg, "exactly_once_v2"))
         return 0;
+    if (!process_id || !*process_id) {
+        ks_errstr(errstr, errstr_size,
+                  "a process id is needed to name the transactional "
+                  "producer");
+        return -1;
+    }
     len = snprintf(c->txn_id, sizeof(c->txn_id), KS_TXN_ID_FMT,
-                   app_id ? app_id : "", thread_idx);
+                   app_id ? app_id : "", process_id, thread_idx);
     if (!app_id || len < 0 || (size_t)len >= sizeof(c->txn_id)) {
         ks_errstr(errstr, errstr_size,
                   "application.id must be set (and shorter than %zu bytes) "
                   "to name the transactional producer",
-                  sizeof(c->txn_id) - 16);
+                  sizeof(c->txn_id) - 64);
         c->txn_id[0] = '\0';
         return -1;
     }
@@ -248,6 +255,7 @@ static int kc_txn_setup(ks_kafka_client_t *c, const kstream_conf_t *conf,
 
 ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
                                  ks_client_kind_t kind, int thread_idx,
+                                 const char *process_id,
                                  const ks_client_events_t *events,
                                  char *errstr, size_t errstr_size) {
     ks_kafka_client_t *c;
@@ -271,7 +279,7 @@ ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
     ks_conf_logger(conf, &c->opaque.log);
     c->api_timeout_ms = (int)ks_conf_int(conf, "default.api.timeout.ms");
     c->thread_idx = thread_idx;
-    if (kc_txn_setup(c, conf, thread_idx, errstr, errstr_size))
+    if (kc_txn_setup(c, conf, thread_idx, process_id, errstr, errstr_size))
         goto fail;
     c->consumer = kc_handle_new(c, conf, kc_consumer_role(kind),
                                 kc_consumer_suffix(kind), thread_idx, errstr,

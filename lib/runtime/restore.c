@@ -194,6 +194,13 @@ kstream_err_t ks_task_restore_begin(ks_task_t *task, ks_thread_t *th,
 {
     for (size_t i = 0; i < task->nlogs; i++) {
         ks_store_log_t *log = &task->logs[i];
+        /* Exactly-once: a RocksDB store knows the changelog offset of its
+         * last committed transaction (kept with its data; see ks_txn_wrap
+         * in state/store.h), at or past the checkpoint file's. */
+        ks_store_t *txn = task->env.stores[log->store].txn;
+        int64_t committed = txn && log->persistent ? ks_txn_offset(txn) : -1;
+        if (committed > log->start && committed <= log->end)
+            log->start = log->position = committed;
         if (log->start >= log->end)
             continue;
         kstream_err_t err = ensure_client(th, errstr, errstr_size);
@@ -407,8 +414,12 @@ static kstream_err_t finish_batch(ks_thread_t *th, bool *worked)
                 done = false;
                 continue;
             }
-            /* Back to reads and writes (the store is complete). */
+            /* Back to reads and writes (the store is complete); under
+             * exactly-once its transactional layer records the offset. */
             kstream_err_t err = ks_store_bulk(log->below, false);
+            ks_store_t *txn = task->env.stores[log->store].txn;
+            if (!err && txn)
+                err = ks_txn_commit(txn, log->position);
             if (err) {
                 th->failed = true;
                 th->error_code = err;
@@ -486,8 +497,8 @@ void ks_thread_restore_close(ks_thread_t *th)
 /* Next offset to restore from: past what this thread wrote to the
  * changelog (acknowledged: the producer was flushed), else where the
  * store's restore ended. */
-static int64_t checkpoint_offset(ks_thread_t *th, ks_task_t *task,
-                                 ks_store_log_t *log)
+int64_t ks_log_committed_offset(ks_thread_t *th, ks_task_t *task,
+                                ks_store_log_t *log)
 {
     int64_t written = -1;
     ks_tp_t tp = {log->topic, task->partition};
@@ -508,7 +519,7 @@ static void checkpoint_task(ks_thread_t *th, ks_task_t *task)
             continue;
         any = true;
         oom = ks_checkpoint_set(&cp, log->topic, task->partition,
-                                checkpoint_offset(th, task, log)) != 0;
+                                ks_log_committed_offset(th, task, log)) != 0;
     }
     char path[1024], err[1200] = "";
     ks_task_dir(th, task, path, sizeof(path) - 16);

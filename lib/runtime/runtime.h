@@ -115,6 +115,8 @@ typedef enum ks_err_kind {
 typedef struct ks_metrics {
     uint64_t processed, produced, dropped, punctuations, commits, dlq;
     uint64_t restored; /* changelog records applied by restores */
+    /* exactly_once_v2: transactions committed and aborted. */
+    uint64_t txn_commits, txn_aborts;
     /* Wall time of successful commits (ms): the last one, the sum (with
      * `commits`, the average) and the largest. */
     int64_t commit_ms_last, commit_ms_total, commit_ms_max;
@@ -164,6 +166,7 @@ typedef struct ks_thread {
      * test driver, deterministic). */
     uint64_t checkpoint_records;
     bool commit_final;
+    bool closing; /* ks_thread_destroy: tasks are not made again */
     /* Whether ks_thread_lock() locks: set by the app before the thread
      * starts (other threads query its stores); the test driver runs one
      * thread and skips the cost. */
@@ -207,6 +210,13 @@ typedef struct ks_thread {
     size_t nglobal_tps;
     const ks_msg_t *cur_msg; /* input record being processed */
     int64_t idle_close_ms;   /* window.idle.close.ms; -1: off */
+    /* exactly_once_v2 (eos.c): the main client is transactional; a
+     * transaction is open from the first record produced (or offsets to
+     * commit) of a commit interval until the commit. closing_dirty: tasks
+     * are being closed after an abort (nothing may be produced). */
+    bool eos;
+    bool txn_open;
+    bool closing_dirty;
     bool failed;
     kstream_err_t error_code;
     char error[768];
@@ -228,8 +238,49 @@ kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
 /* Fire due wall-clock punctuators of every task. */
 kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th);
 /* Flush caches and stores, flush the producer, commit input offsets,
- * then write the checkpoint files (ks_thread_checkpoint). */
+ * then write the checkpoint files (ks_thread_checkpoint). Under
+ * exactly_once_v2 (ks_thread_eos_commit): the caches and stores are
+ * flushed into the open transaction, the consumed offsets sent to it, it
+ * commits, then the stores' transactional layers commit, then
+ * checkpoints; a transaction that fails is recovered from
+ * (ks_thread_eos_recover) before this returns. */
 kstream_err_t ks_thread_commit(ks_thread_t *th);
+
+/* Assignment (assign.c): tasks for newly assigned partitions (their input
+ * from the group's committed offsets); the client's callbacks; closing
+ * one task (its buffered input given back); and, after an aborted
+ * transaction, every task closed dirty and, when `again`, made anew with
+ * the consumer rewound to the committed offsets. */
+void ks_thread_assign(ks_thread_t *th, const ks_tp_t *tps, size_t n);
+void ks_thread_assigned_cb(void *owner, const ks_tp_t *tps, size_t n);
+void ks_thread_revoked_cb(void *owner, const ks_tp_t *tps, size_t n);
+void ks_thread_close_task(ks_thread_t *th, size_t idx);
+kstream_err_t ks_thread_revive_tasks(ks_thread_t *th, bool again);
+
+/* exactly_once_v2 (eos.c).
+ * ks_err_txn: whether err is one of a transaction's outcomes
+ * (KSTREAM_ERR_TXN_ABORTABLE, _FENCED, _TXN_UNKNOWN, _FATAL): error
+ * handlers never skip those; the thread recovers or stops.
+ * ks_thread_produce: every record of the thread goes through here (sinks,
+ * changelogs, dead letters); under exactly-once it opens the transaction
+ * first when none is open.
+ * ks_thread_eos_init: register the transactional id (fencing an older
+ * instance, aborting what it left open) before the thread subscribes.
+ * ks_thread_eos_commit: see ks_thread_commit (called by it, locked).
+ * ks_thread_eos_recover: after err (ks_err_txn): abort what is open, and
+ * for fencing or an unknown outcome make the producer again; then close
+ * every task dirty and, when `again`, make them anew from the committed
+ * state. KSTREAM_OK when the thread can go on, else the error it failed
+ * with. */
+bool ks_err_txn(kstream_err_t err);
+kstream_err_t ks_thread_produce(ks_thread_t *th, const ks_out_t *out);
+kstream_err_t ks_thread_eos_init(ks_thread_t *th);
+/* Open a transaction (th->txn_open); a failure that is not a
+ * transaction's outcome is made KSTREAM_ERR_FATAL (th->error says). */
+kstream_err_t ks_thread_txn_begin(ks_thread_t *th);
+kstream_err_t ks_thread_eos_commit(ks_thread_t *th);
+kstream_err_t ks_thread_eos_recover(ks_thread_t *th, kstream_err_t err,
+                                    bool again);
 /* Commit, write checkpoints, close every task, leave the group (destroy
  * the clients). NULL is a no-op. */
 void ks_thread_destroy(ks_thread_t *th);
@@ -273,6 +324,12 @@ kstream_err_t ks_thread_restore_apply(ks_thread_t *th, size_t n,
                                       bool *worked);
 void ks_task_restore_end(ks_task_t *task, ks_thread_t *th);
 void ks_thread_checkpoint(ks_thread_t *th);
+/* The changelog offset a logged store's committed state reaches: past
+ * what this thread wrote to it (acknowledged), else where its restore
+ * ended (moves log->position). For checkpoints and, under exactly-once,
+ * the transactional layer's commit. */
+int64_t ks_log_committed_offset(ks_thread_t *th, ks_task_t *task,
+                                ks_store_log_t *log);
 void ks_thread_restore_close(ks_thread_t *th);
 uint8_t *ks_restore_scratch(ks_thread_t *th, size_t len);
 /* The log of a task's store index, or NULL when the store is not logged. */
@@ -347,6 +404,12 @@ kstream_err_t ks_thread_open_globals(ks_thread_t *th, ks_client_t *client,
                                      char *errstr, size_t errstr_size);
 kstream_err_t ks_thread_update_globals(ks_thread_t *th);
 void ks_thread_close_globals(ks_thread_t *th);
+/* The instance's process id (process_id.c): read from, or made and
+ * written to, <dir>/kstream.process-id (dir: the application's state
+ * directory, created if needed). out: KS_PROCESS_ID_LEN + 1 bytes. */
+#define KS_PROCESS_ID_LEN 32
+kstream_err_t ks_process_id(const char *dir, char *out, char *errstr,
+                            size_t errstr_size);
 /* Make the app's state directory (mkdir -p). */
 int ks_mkdirs(const char *path);
 /* Remove a directory tree (the test driver's temporary state). */

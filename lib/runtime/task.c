@@ -9,7 +9,7 @@
 static kstream_err_t task_produce(void *owner, const ks_out_t *out)
 {
     ks_thread_t *th = owner;
-    kstream_err_t err = th->client->ops->produce(th->client, out);
+    kstream_err_t err = ks_thread_produce(th, out);
     if (!err)
         th->m.produced++;
     return err;

@@ -2,7 +2,8 @@
  * ProcessorStateManager store registration); global stores are in
  * globals.c, restoring in restore.c. A store stack is bottom (RocksDB
  * under <state_dir>/<sub>_<partition>/<store>, or memory), segmented for
- * window and session stores, then the changelogging layer (unless
+ * window and session stores, under exactly_once_v2 the transactional
+ * layer (tasks' stores), then the changelogging layer (unless
  * disabled), then the caching layer (when enabled and
  * cache.max.bytes.buffering > 0), under the public handle. */
 #define _XOPEN_SOURCE 700
@@ -126,7 +127,21 @@ ks_store_t *ks_store_stack_open(ks_thread_t *th, const ks_store_def_t *def,
         return NULL;
     }
     if (below)
-        *below = s;
+        *below = s; /* restores write here, under the transactional layer */
+    /* exactly_once_v2: a task's store buffers the writes of the open
+     * transaction above the bottom store (global stores, fed from their
+     * topics outside any transaction, have no owner). */
+    if (th->eos && env->owner == th) {
+        ks_store_t *t = ks_txn_wrap(s);
+        if (!t) {
+            s->ops->close(s);
+            ks_errstr(errstr, errstr_size, "out of memory opening store '%s'",
+                      def->name);
+            return NULL;
+        }
+        slot->txn = t;
+        s = t;
+    }
     if (!(def->flags & KSTREAM_STORE_LOGGING_DISABLED)) {
         char topic[600];
         snprintf(topic, sizeof(topic), "%s-%s-changelog", th->app_id,

@@ -1,7 +1,6 @@
 /* thread.c - one StreamThread: its client (consumer + producer), the tasks
- * assigned to it, the poll -> route -> restore -> process -> punctuate ->
- * commit loop, and the at-least-once commit (flush producer, then commit
- * offsets, then checkpoints). */
+ * assigned to it (assign.c), the poll -> route -> restore -> process ->
+ * punctuate -> commit loop (commit.c; eos.c under exactly_once_v2). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,6 @@ static ks_handler_t handler_of(const kstream_conf_t *conf, const char *key)
     return KS_HANDLER_FAIL;
 }
 
-static void assigned_cb(void *owner, const ks_tp_t *tps, size_t n);
-static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n);
 static void delivery_failed_cb(void *owner, const ks_out_t *out,
                                kstream_err_t err, const char *reason);
 
@@ -64,6 +61,8 @@ ks_thread_t *ks_thread_new(const kstream_topology_t *topo,
     th->now_opaque = now_opaque;
     ks_conf_logger(conf, &th->log);
     th->commit_interval = ks_conf_int(conf, "commit.interval.ms");
+    const char *pg = ks_conf_str(conf, "processing.guarantee");
+    th->eos = pg && strcmp(pg, "exactly_once_v2") == 0;
     th->max_buffered = (size_t)ks_conf_int(conf,
                                            "buffered.records.per.partition");
     th->handler[KS_ERRK_DESERIALIZATION] =
@@ -137,8 +136,8 @@ oom:
 
 ks_client_events_t ks_thread_events(ks_thread_t *th)
 {
-    ks_client_events_t ev = {.assigned = assigned_cb,
-                             .revoked = revoked_cb,
+    ks_client_events_t ev = {.assigned = ks_thread_assigned_cb,
+                             .revoked = ks_thread_revoked_cb,
                              .delivery_failed = delivery_failed_cb,
                              .owner = th};
     return ev;
@@ -147,6 +146,11 @@ ks_client_events_t ks_thread_events(ks_thread_t *th)
 kstream_err_t ks_thread_attach(ks_thread_t *th, ks_client_t *client)
 {
     th->client = client;
+    /* Exactly-once: the transactional id is registered (fencing an older
+     * instance, ending what it left open) before any task exists. */
+    kstream_err_t ierr = ks_thread_eos_init(th);
+    if (ierr)
+        return ierr;
     size_t n = ks_map_count(th->sources), it = 0, i = 0;
     const char **topics = calloc(n ? n : 1, sizeof(char *));
     if (!topics)
@@ -165,128 +169,6 @@ kstream_err_t ks_thread_attach(ks_thread_t *th, ks_client_t *client)
     kstream_err_t err = client->ops->subscribe(client, topics, n);
     free(topics);
     return err;
-}
-
-/* ---- assignment ------------------------------------------------------------ */
-static ks_task_t *find_task(ks_thread_t *th, int sub, int32_t partition)
-{
-    for (size_t i = 0; i < th->tasks.len; i++) {
-        ks_task_t *t = th->tasks.items[i];
-        if (t->sub->id == sub && t->partition == partition)
-            return t;
-    }
-    return NULL;
-}
-
-static int set_route(ks_thread_t *th, const char *topic, int32_t partition,
-                     ks_rqueue_t *q)
-{
-    ks_vec_t *v = ks_map_get(th->routes, topic);
-    if (!v) {
-        v = calloc(1, sizeof(*v));
-        if (!v || ks_map_put(th->routes, topic, v)) {
-            free(v);
-            return -1;
-        }
-    }
-    while (v->len <= (size_t)partition)
-        if (ks_vec_push(v, NULL))
-            return -1;
-    v->items[partition] = q;
-    return 0;
-}
-
-static void assign_tps(ks_thread_t *th, const ks_tp_t *tps, size_t n)
-{
-    for (size_t i = 0; i < n && !th->failed; i++) {
-        const ks_node_t *src = ks_map_get(th->sources, tps[i].topic);
-        if (!src)
-            continue;
-        ks_task_t *task = find_task(th, src->subtopology, tps[i].partition);
-        kstream_err_t err = KSTREAM_OK;
-        if (!task) {
-            task = ks_task_new(&th->topo->subs[src->subtopology],
-                               tps[i].partition, th, &err);
-            if (task && ks_vec_push(&th->tasks, task)) {
-                ks_task_free(task);
-                task = NULL;
-                err = KSTREAM_ERR_NO_MEMORY;
-            }
-        }
-        ks_rqueue_t *q = task ? ks_task_add_queue(task, tps[i].topic,
-                                                  tps[i].partition, src)
-                              : NULL;
-        if (!q || set_route(th, tps[i].topic, tps[i].partition, q)) {
-            th->failed = true;
-            th->error_code = err ? err : KSTREAM_ERR_NO_MEMORY;
-            snprintf(th->error, sizeof(th->error),
-                     "could not create task %d_%d for %s [%d]: %s",
-                     src->subtopology, (int)tps[i].partition, tps[i].topic,
-                     (int)tps[i].partition, kstream_err2str(th->error_code));
-            return;
-        }
-        int64_t committed = -1;
-        th->client->ops->committed(th->client, &tps[i], &committed);
-        q->committed = committed;
-        q->consumed = committed;
-        ks_log(&th->log, KS_LOG_DEBUG, "ASSIGN", "%s [%d] -> task %d_%d",
-               tps[i].topic, (int)tps[i].partition, src->subtopology,
-               (int)tps[i].partition);
-    }
-}
-
-static void assigned_cb(void *owner, const ks_tp_t *tps, size_t n)
-{
-    ks_thread_t *th = owner;
-    ks_thread_lock(th);
-    th->assigned_once = true;
-    assign_tps(th, tps, n);
-    ks_thread_unlock(th);
-}
-
-static void close_task(ks_thread_t *th, size_t idx)
-{
-    ks_task_t *task = th->tasks.items[idx];
-    for (size_t q = 0; q < task->nqueues; q++) {
-        ks_rqueue_t *rq = task->queues[q];
-        set_route(th, rq->topic, rq->partition, NULL);
-        /* Give back what was buffered but not processed. */
-        while (rq->n) {
-            th->client->ops->release(th->client, &rq->items[rq->head].msg, 1);
-            rq->head = (rq->head + 1) % rq->cap;
-            rq->n--;
-        }
-    }
-    th->m.punctuations += task->env.punctuations;
-    for (int c = 0; c < KS_CNT__COUNT; c++)
-        th->counters[c] += task->env.counters[c];
-    ks_task_restore_end(task, th);
-    ks_task_free(task);
-    th->tasks.items[idx] = th->tasks.items[--th->tasks.len];
-}
-
-static void revoked_cb(void *owner, const ks_tp_t *tps, size_t n)
-{
-    ks_thread_t *th = owner;
-    ks_thread_lock(th);
-    th->commit_final = true;
-    ks_thread_commit(th);
-    th->commit_final = false;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t t = 0; t < th->tasks.len; t++) {
-            ks_task_t *task = th->tasks.items[t];
-            bool hit = false;
-            for (size_t q = 0; q < task->nqueues; q++)
-                if (task->queues[q]->partition == tps[i].partition &&
-                    strcmp(task->queues[q]->topic, tps[i].topic) == 0)
-                    hit = true;
-            if (hit) {
-                close_task(th, t);
-                break;
-            }
-        }
-    }
-    ks_thread_unlock(th);
 }
 
 /* A produce accepted earlier failed (delivery report): the production
@@ -312,8 +194,19 @@ static void delivery_failed_cb(void *owner, const ks_out_t *out,
                     .headers = out->headers,
                     .nheaders = out->nheaders};
     bool dlq = th->handler[KS_ERRK_PRODUCTION] == KS_HANDLER_DLQ;
-    ks_handle_record_error(th, KS_ERRK_PRODUCTION, dlq ? &msg : NULL, err,
-                           "producer", detail);
+    if (th->eos && th->handler[KS_ERRK_PRODUCTION] != KS_HANDLER_FAIL) {
+        /* The open transaction cannot commit with a record missing: it
+         * aborts and its input is processed again (eos.c), so there is
+         * nothing to skip or dead-letter here. */
+        th->m.errors[KS_ERRK_PRODUCTION]++;
+        ks_log(&th->log, KS_LOG_WARNING, "HANDLER",
+               "%s: the transaction will abort and its input be processed "
+               "again",
+               detail);
+    } else {
+        ks_handle_record_error(th, KS_ERRK_PRODUCTION, dlq ? &msg : NULL, err,
+                               "producer", detail);
+    }
     ks_thread_unlock(th);
 }
 
@@ -479,6 +372,10 @@ kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
         *worked = true;
     ks_thread_lock(th);
     err = run_locked(th, n, nrestore, worked);
+    /* A transaction that failed while records were processed (a produce
+     * refused) or committed: abort, rewind, go on - or stop. */
+    if (err && th->eos && ks_err_txn(err))
+        err = ks_thread_eos_recover(th, err, true);
     ks_thread_unlock(th);
     return err;
 }
@@ -504,6 +401,8 @@ kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th)
     }
     if (!err)
         err = ks_thread_idle_advance(th);
+    if (err && th->eos && ks_err_txn(err))
+        err = ks_thread_eos_recover(th, err, true);
     ks_thread_unlock(th);
     return err;
 }
@@ -535,10 +434,11 @@ void ks_thread_destroy(ks_thread_t *th)
     ks_thread_lock(th);
     /* Commit (which writes the checkpoints), then close. */
     th->commit_final = true;
+    th->closing = true;
     if (th->client && !th->failed)
         ks_thread_commit(th);
     while (th->tasks.len)
-        close_task(th, th->tasks.len - 1);
+        ks_thread_close_task(th, th->tasks.len - 1);
     ks_thread_unlock(th);
     /* Leave the group while everything the revocation callback touches
      * (a last, empty commit) is still there. */

@@ -4,44 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core.h"
 #include "dsl/dsl.h"
-#include "runtime/runtime.h"
-#include "testdriver/sim.h"
+#include "testdriver/driver_int.h"
 
 /* Guard against records that loop forever (e.g. a dynamic sink writing
  * back to a source topic). */
 #define KS_DRIVER_MAX_RECORDS_PER_CALL 100000000ull
-
-struct kstream_test_driver_s {
-    kstream_topology_t *topo;
-    kstream_conf_t *conf;
-    char *app_id;
-    ks_sim_t *sim;
-    ks_thread_t *th;
-    int64_t wall;
-    bool started;
-    kstream_err_t failed; /* sticky failure, or KSTREAM_OK */
-    char last_error[768];
-    ks_map_t *cursors; /* topic -> size_t* next index to read */
-    char *state_dir;   /* temporary, removed at destroy */
-    kstream_record_t out;
-    char piped[250]; /* the last topic name a pipe checked ("": none) */
-    kstream_restore_listener_t rl; /* given to each thread */
-    void *rl_opaque;
-    bool has_rl;
-};
 
 static int64_t driver_now(void *opaque)
 {
     return ((kstream_test_driver_t *)opaque)->wall;
 }
 
-static kstream_err_t set_error(kstream_test_driver_t *drv, kstream_err_t err,
-                               const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static kstream_err_t set_error(kstream_test_driver_t *drv, kstream_err_t err,
-                               const char *fmt, ...)
+kstream_err_t ks_drv_error(kstream_test_driver_t *drv, kstream_err_t err,
+                           const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -57,15 +33,26 @@ static ks_client_t *driver_client(void *opaque, ks_client_kind_t kind,
                                   char *errstr, size_t errstr_size)
 {
     kstream_test_driver_t *drv = opaque;
-    ks_client_t *c = ks_sim_client_new(
-            drv->sim, kind == KS_CLIENT_MAIN ? drv->app_id : NULL, events);
+    /* Under exactly-once every consumer reads committed and the main
+     * client is transactional, named as the Kafka runtime names it: the
+     * driver is one process ("0") with one thread (0), the same across
+     * restarts, so a restarted instance fences its crashed predecessor. */
+    char txn_id[512];
+    snprintf(txn_id, sizeof(txn_id), KS_TXN_ID_FMT, drv->app_id, "0", 0);
+    ks_sim_client_conf_t cc = {
+            .group = kind == KS_CLIENT_MAIN ? drv->app_id : NULL,
+            .transactional_id = drv->eos && kind == KS_CLIENT_MAIN ? txn_id
+                                                                   : NULL,
+            .read_committed = drv->eos,
+            .transaction_timeout_ms = 10000};
+    ks_client_t *c = ks_sim_client_new_conf(drv->sim, &cc, events);
     if (!c)
         ks_errstr(errstr, errstr_size, "out of memory making a client");
     return c;
 }
 
 /* A stream thread over the driver's state directory and clients. */
-static ks_thread_t *make_thread(kstream_test_driver_t *drv,
+ks_thread_t *ks_drv_make_thread(kstream_test_driver_t *drv,
                                 const kstream_conf_t *conf, char *errstr,
                                 size_t errstr_size)
 {
@@ -135,8 +122,11 @@ kstream_test_driver_t *kstream_test_driver_new(kstream_topology_t *topology,
     if (!drv->app_id || !drv->sim || !drv->cursors)
         goto oom;
     drv->topo = topology;
+    const char *pg = ks_conf_str(c, "processing.guarantee");
+    drv->eos = pg && strcmp(pg, "exactly_once_v2") == 0;
+    ks_sim_set_crash_hook(drv->sim, ks_drv_crash_hook, drv);
     if (make_state_dir(drv, c, errstr, errstr_size) != 0 ||
-        !(drv->th = make_thread(drv, c, errstr, errstr_size))) {
+        !(drv->th = ks_drv_make_thread(drv, c, errstr, errstr_size))) {
         drv->topo = NULL; /* still the caller's */
         kstream_conf_destroy(own);
         kstream_test_driver_destroy(drv);
@@ -197,6 +187,16 @@ static bool quiet(const ks_thread_t *th)
     return true;
 }
 
+/* The thread failed (err): the driver stays failed until a restart. */
+static kstream_err_t thread_failed(kstream_test_driver_t *drv,
+                                   kstream_err_t err)
+{
+    drv->failed = err;
+    if (ks_drv_crash_note(drv))
+        return err;
+    return ks_drv_error(drv, err, "%s", drv->th->error);
+}
+
 static kstream_err_t run_until_idle(kstream_test_driver_t *drv)
 {
     uint64_t start = drv->th->m.processed;
@@ -204,18 +204,16 @@ static kstream_err_t run_until_idle(kstream_test_driver_t *drv)
         bool worked = false;
         kstream_err_t err = ks_thread_run_once(drv->th, 0, &worked);
         if (err) {
-            if (drv->th->failed) {
-                drv->failed = err;
-                return set_error(drv, err, "%s", drv->th->error);
-            }
-            return set_error(drv, err, "processing failed: %s",
-                             kstream_err2str(err));
+            if (drv->th->failed)
+                return thread_failed(drv, err);
+            return ks_drv_error(drv, err, "processing failed: %s",
+                                kstream_err2str(err));
         }
         if (!worked || quiet(drv->th))
             return KSTREAM_OK;
         if (drv->th->m.processed - start > KS_DRIVER_MAX_RECORDS_PER_CALL) {
             drv->failed = KSTREAM_ERR_FAILED;
-            return set_error(drv, KSTREAM_ERR_FAILED,
+            return ks_drv_error(drv, KSTREAM_ERR_FAILED,
                              "more than %llu records from one call: records "
                              "loop through topics",
                              KS_DRIVER_MAX_RECORDS_PER_CALL);
@@ -223,15 +221,45 @@ static kstream_err_t run_until_idle(kstream_test_driver_t *drv)
     }
 }
 
+kstream_err_t ks_drv_commit(kstream_test_driver_t *drv)
+{
+    /* What a commit flushes out of caches may feed later sub-topologies
+     * (through repartition topics), whose caches then hold it: commit
+     * until nothing more moves, so the call leaves nothing buffered. */
+    for (int round = 0; round < 64; round++) {
+        kstream_err_t err = ks_thread_commit(drv->th);
+        if (err && drv->th->failed)
+            return thread_failed(drv, err);
+        if (err)
+            return ks_drv_error(drv, err, "commit failed: %s",
+                                kstream_err2str(err));
+        uint64_t before = drv->th->m.processed;
+        err = run_until_idle(drv);
+        if (err || drv->th->m.processed == before)
+            return err;
+    }
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_drv_settle(kstream_test_driver_t *drv)
+{
+    kstream_err_t err = run_until_idle(drv);
+    /* Exactly-once output is visible once committed: like Kafka Streams'
+     * TopologyTestDriver, commit after each call. */
+    if (!err && drv->eos)
+        err = ks_drv_commit(drv);
+    return err;
+}
+
 /* Open (and bootstrap) the thread's global tables, then join the group. */
-static kstream_err_t start_thread(kstream_test_driver_t *drv)
+kstream_err_t ks_drv_start_thread(kstream_test_driver_t *drv)
 {
     ks_thread_t *th = drv->th;
     char errstr[512] = "";
     ks_client_t *gclient = driver_client(drv, KS_CLIENT_GLOBAL, NULL, errstr,
                                          sizeof(errstr));
     if (!gclient)
-        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
+        return ks_drv_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
     kstream_err_t err = ks_thread_open_globals(th, gclient, drv->last_error,
                                                sizeof(drv->last_error));
     if (err) {
@@ -242,18 +270,18 @@ static kstream_err_t start_thread(kstream_test_driver_t *drv)
     ks_client_t *client = driver_client(drv, KS_CLIENT_MAIN, &ev, errstr,
                                         sizeof(errstr));
     if (!client)
-        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
+        return ks_drv_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
     err = ks_thread_attach(th, client);
     if (err)
-        return set_error(drv, err, "subscribe failed: %s",
+        return ks_drv_error(drv, err, "subscribe failed: %s",
                          kstream_err2str(err));
     return KSTREAM_OK;
 }
 
-static kstream_err_t start(kstream_test_driver_t *drv)
+kstream_err_t ks_drv_start(kstream_test_driver_t *drv)
 {
     if (drv->failed)
-        return set_error(drv, KSTREAM_ERR_FAILED,
+        return ks_drv_error(drv, KSTREAM_ERR_FAILED,
                          "the driver failed earlier: %s", drv->last_error);
     if (drv->started)
         return KSTREAM_OK;
@@ -265,7 +293,7 @@ static kstream_err_t start(kstream_test_driver_t *drv)
         for (size_t k = 0; k < n->ntopics; k++)
             if (ks_sim_partitions(drv->sim, n->topics[k]) < 0 &&
                 ks_sim_create_topic(drv->sim, n->topics[k], 1))
-                return set_error(drv, KSTREAM_ERR_NO_MEMORY,
+                return ks_drv_error(drv, KSTREAM_ERR_NO_MEMORY,
                                  "could not create topic '%s'",
                                  n->topics[k]);
     }
@@ -273,7 +301,7 @@ static kstream_err_t start(kstream_test_driver_t *drv)
         const ks_store_def_t *d = t->stores.items[i];
         if (d->global_topic && ks_sim_partitions(drv->sim, d->global_topic) < 0 &&
             ks_sim_create_topic(drv->sim, d->global_topic, 1))
-            return set_error(drv, KSTREAM_ERR_NO_MEMORY,
+            return ks_drv_error(drv, KSTREAM_ERR_NO_MEMORY,
                              "could not create topic '%s'", d->global_topic);
     }
     ks_internal_topic_t *its = NULL;
@@ -290,7 +318,7 @@ static kstream_err_t start(kstream_test_driver_t *drv)
             err = ks_sim_create_topic(drv->sim, its[i].name,
                                       its[i].partitions);
         else if (have != its[i].partitions)
-            err = set_error(drv, KSTREAM_ERR_INVALID_TOPOLOGY,
+            err = ks_drv_error(drv, KSTREAM_ERR_INVALID_TOPOLOGY,
                             "internal topic '%s' has %d partitions, "
                             "expected %d",
                             its[i].name, (int)have, (int)its[i].partitions);
@@ -304,45 +332,12 @@ static kstream_err_t start(kstream_test_driver_t *drv)
         return err;
     }
     drv->started = true;
-    err = start_thread(drv);
+    err = ks_drv_start_thread(drv);
     if (err) {
         drv->failed = err;
         return err;
     }
-    return run_until_idle(drv);
-}
-
-kstream_err_t kstream_test_driver_restart(kstream_test_driver_t *drv,
-                                          bool wipe_state)
-{
-    if (!drv)
-        return KSTREAM_ERR_INVALID_ARG;
-    kstream_err_t err = drv->started ? KSTREAM_OK : start(drv);
-    if (err && !drv->started)
-        return err;
-    /* Close the instance as kstream_close() would (commit, checkpoints,
-     * close the tasks, leave the group); a failed one is closed without
-     * committing, as after a crash. */
-    ks_thread_destroy(drv->th);
-    drv->th = NULL;
-    drv->failed = KSTREAM_OK;
-    if (wipe_state && (ks_rmtree(drv->state_dir) != 0 ||
-                       ks_mkdirs(drv->state_dir) != 0))
-        return set_error(drv, KSTREAM_ERR_IO,
-                         "cannot wipe the state directory '%s'",
-                         drv->state_dir);
-    char errstr[512] = "";
-    drv->th = make_thread(drv, drv->conf, errstr, sizeof(errstr));
-    if (!drv->th) {
-        drv->failed = KSTREAM_ERR_NO_MEMORY;
-        return set_error(drv, KSTREAM_ERR_NO_MEMORY, "restart: %s", errstr);
-    }
-    err = start_thread(drv);
-    if (err) {
-        drv->failed = err;
-        return err;
-    }
-    return run_until_idle(drv);
+    return ks_drv_settle(drv);
 }
 
 kstream_err_t kstream_test_driver_set_restore_listener(
@@ -369,13 +364,13 @@ kstream_err_t kstream_test_driver_create_topic(kstream_test_driver_t *drv,
     if (!drv || !topic || !ks_dsl_topic_valid(topic) || partitions < 1)
         return KSTREAM_ERR_INVALID_ARG;
     if (drv->started && ks_map_get(drv->th->sources, topic))
-        return set_error(drv, KSTREAM_ERR_STATE,
+        return ks_drv_error(drv, KSTREAM_ERR_STATE,
                          "source topic '%s' must be created before the "
                          "first record",
                          topic);
     kstream_err_t err = ks_sim_create_topic(drv->sim, topic, partitions);
     if (err)
-        return set_error(drv, err, "create topic '%s': %s", topic,
+        return ks_drv_error(drv, err, "create topic '%s': %s", topic,
                          kstream_err2str(err));
     return KSTREAM_OK;
 }
@@ -393,23 +388,23 @@ kstream_err_t kstream_test_driver_pipe_ex(kstream_test_driver_t *drv,
     /* Pipes mostly go to one topic: its name is checked once. */
     if (!topic || !topic[0] || strcmp(topic, drv->piped) != 0) {
         if (!topic || !ks_dsl_topic_valid(topic))
-            return set_error(drv, KSTREAM_ERR_INVALID_ARG,
+            return ks_drv_error(drv, KSTREAM_ERR_INVALID_ARG,
                              "invalid topic name");
         snprintf(drv->piped, sizeof(drv->piped), "%s", topic);
     }
     if (partition < -1)
-        return set_error(drv, KSTREAM_ERR_INVALID_ARG,
+        return ks_drv_error(drv, KSTREAM_ERR_INVALID_ARG,
                          "partition %d is invalid", (int)partition);
     if (timestamp < 0)
-        return set_error(drv, KSTREAM_ERR_INVALID_TIMESTAMP,
+        return ks_drv_error(drv, KSTREAM_ERR_INVALID_TIMESTAMP,
                          "timestamp %lld is negative", (long long)timestamp);
     if (nheaders && !headers)
-        return set_error(drv, KSTREAM_ERR_INVALID_ARG, "headers is NULL");
+        return ks_drv_error(drv, KSTREAM_ERR_INVALID_ARG, "headers is NULL");
     for (size_t i = 0; i < nheaders; i++)
         if (!headers[i].name)
-            return set_error(drv, KSTREAM_ERR_INVALID_ARG,
+            return ks_drv_error(drv, KSTREAM_ERR_INVALID_ARG,
                              "header %zu has no name", i);
-    kstream_err_t err = start(drv);
+    kstream_err_t err = ks_drv_start(drv);
     if (err)
         return err;
     /* Let the stores this record will touch start fetching while it is
@@ -434,11 +429,11 @@ kstream_err_t kstream_test_driver_pipe_ex(kstream_test_driver_t *drv,
                     .nheaders = nheaders};
     err = ks_sim_append(drv->sim, &out, NULL, NULL);
     if (err)
-        return set_error(drv, err, "pipe to '%s' [%d]: %s", topic,
+        return ks_drv_error(drv, err, "pipe to '%s' [%d]: %s", topic,
                          (int)partition, kstream_err2str(err));
     if (hq)
         ks_rqueue_hint(hq, key, key_len, true);
-    return run_until_idle(drv);
+    return ks_drv_settle(drv);
 }
 
 kstream_err_t kstream_test_driver_pipe(kstream_test_driver_t *drv,
@@ -489,19 +484,19 @@ kstream_err_t kstream_test_driver_advance_wall_clock(
     if (!drv || ms < 0)
         return KSTREAM_ERR_INVALID_ARG;
     if (ms > INT64_MAX - drv->wall)
-        return set_error(drv, KSTREAM_ERR_INVALID_ARG,
+        return ks_drv_error(drv, KSTREAM_ERR_INVALID_ARG,
                          "advancing the wall clock by %lld ms overflows it",
                          (long long)ms);
-    kstream_err_t err = start(drv);
+    kstream_err_t err = ks_drv_start(drv);
     if (err)
         return err;
     drv->wall += ms;
+    /* Transactions left open by a crashed instance time out. */
+    ks_sim_tick(drv->sim, drv->wall);
     err = ks_thread_punctuate_wall(drv->th);
-    if (err) {
-        drv->failed = err;
-        return set_error(drv, err, "%s", drv->th->error);
-    }
-    return run_until_idle(drv);
+    if (err)
+        return thread_failed(drv, err);
+    return ks_drv_settle(drv);
 }
 
 int64_t kstream_test_driver_wall_clock(const kstream_test_driver_t *drv)
@@ -513,65 +508,10 @@ kstream_err_t kstream_test_driver_commit(kstream_test_driver_t *drv)
 {
     if (!drv)
         return KSTREAM_ERR_INVALID_ARG;
-    kstream_err_t err = start(drv);
+    kstream_err_t err = ks_drv_start(drv);
     if (err)
         return err;
-    /* What a commit flushes out of caches may feed later sub-topologies
-     * (through repartition topics), whose caches then hold it: commit
-     * until nothing more moves, so the call leaves nothing buffered. */
-    for (int round = 0; round < 64; round++) {
-        err = ks_thread_commit(drv->th);
-        if (err)
-            return set_error(drv, err, "commit failed: %s",
-                             kstream_err2str(err));
-        uint64_t before = drv->th->m.processed;
-        err = run_until_idle(drv);
-        if (err || drv->th->m.processed == before)
-            return err;
-    }
-    return KSTREAM_OK;
-}
-
-kstream_err_t kstream_test_driver_metric(const kstream_test_driver_t *drv,
-                                         const char *name, int64_t *value)
-{
-    if (!drv || !name || !value || !drv->th)
-        return KSTREAM_ERR_INVALID_ARG;
-    const ks_thread_t *th = drv->th;
-    const ks_metrics_t *m = &th->m;
-    uint64_t punct = m->punctuations;
-    uint64_t cnt[KS_CNT__COUNT];
-    memcpy(cnt, th->counters, sizeof(cnt));
-    for (size_t i = 0; i < th->tasks.len; i++) {
-        const ks_task_t *task = th->tasks.items[i];
-        punct += task->env.punctuations;
-        for (int c = 0; c < KS_CNT__COUNT; c++)
-            cnt[c] += task->env.counters[c];
-    }
-    struct {
-        const char *name;
-        uint64_t v;
-    } rows[] = {
-            {"records-processed", m->processed},
-            {"records-produced", m->produced},
-            {"records-dropped", m->dropped + cnt[KS_CNT_DROPPED]},
-            {"late-records-dropped", cnt[KS_CNT_LATE]},
-            {"duplicates-dropped", cnt[KS_CNT_DUPLICATE]},
-            {"dlq-records", m->dlq},
-            {"process-errors", m->errors[KS_ERRK_PROCESSING]},
-            {"deserialization-errors", m->errors[KS_ERRK_DESERIALIZATION]},
-            {"production-errors", m->errors[KS_ERRK_PRODUCTION]},
-            {"punctuations", punct},
-            {"commits", m->commits},
-            {"records-restored", m->restored},
-    };
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        if (strcmp(rows[i].name, name) == 0) {
-            *value = (int64_t)rows[i].v;
-            return KSTREAM_OK;
-        }
-    }
-    return KSTREAM_ERR_NOT_FOUND;
+    return ks_drv_commit(drv);
 }
 
 const char *kstream_test_driver_last_error(const kstream_test_driver_t *drv)
@@ -579,63 +519,3 @@ const char *kstream_test_driver_last_error(const kstream_test_driver_t *drv)
     return drv ? drv->last_error : "";
 }
 
-kstream_store_t *kstream_test_driver_store(kstream_test_driver_t *drv,
-                                           const char *name,
-                                           int32_t partition)
-{
-    if (!drv || !name || start(drv) != KSTREAM_OK)
-        return NULL;
-    const ks_store_def_t *d = ks_topology_store(drv->topo, name);
-    if (!d)
-        return NULL;
-    const ks_thread_t *th = drv->th;
-    if (d->global_topic) {
-        for (size_t g = 0; g < th->nglobals; g++)
-            if (th->globals[g].def == d)
-                return th->globals[g].ps;
-        return NULL;
-    }
-    for (size_t i = 0; i < th->tasks.len; i++) {
-        const ks_task_t *task = th->tasks.items[i];
-        if (task->sub->id != d->subtopology || task->partition != partition)
-            continue;
-        for (size_t k = 0; k < task->nown_stores; k++)
-            if (task->env.stores[k].def == d)
-                return task->env.stores[k].ps;
-    }
-    return NULL;
-}
-
-kstream_err_t kstream_test_driver_store_get(kstream_test_driver_t *drv,
-                                            const char *name, const void *key,
-                                            size_t klen,
-                                            kstream_bytes_t *value)
-{
-    if (!drv || !name || !key || !value)
-        return KSTREAM_ERR_INVALID_ARG;
-    kstream_err_t err = start(drv);
-    if (err)
-        return err;
-    const ks_store_def_t *d = ks_topology_store(drv->topo, name);
-    if (!d)
-        return set_error(drv, KSTREAM_ERR_UNKNOWN_NAME, "no store '%s'",
-                         name);
-    if (d->type != KSTREAM_STORE_KEY_VALUE)
-        return set_error(drv, KSTREAM_ERR_INVALID_ARG,
-                         "store '%s' is not a key-value store", name);
-    if (d->global_topic)
-        return kstream_store_get(kstream_test_driver_store(drv, name, 0), key,
-                                 klen, value);
-    const ks_thread_t *th = drv->th;
-    for (size_t i = 0; i < th->tasks.len; i++) {
-        const ks_task_t *task = th->tasks.items[i];
-        for (size_t k = 0; k < task->nown_stores; k++) {
-            if (task->env.stores[k].def != d)
-                continue;
-            err = kstream_store_get(task->env.stores[k].ps, key, klen, value);
-            if (err != KSTREAM_ERR_NOT_FOUND)
-                return err;
-        }
-    }
-    return KSTREAM_ERR_NOT_FOUND;
-}

@@ -13,7 +13,7 @@ TestSuite(kafka_assign, .timeout = 30);
 static ks_client_t *client_new(const kstream_conf_t *conf,
                                ks_client_kind_t kind) {
     char errstr[512] = "";
-    ks_client_t *c = ks_kafka_client_new(conf, kind, 1, NULL, errstr,
+    ks_client_t *c = ks_kafka_client_new(conf, kind, 1, NULL, NULL, errstr,
                                          sizeof(errstr));
     cr_assert(c != NULL, "%s", errstr);
     return c;
@@ -150,11 +150,11 @@ Test(kafka_assign, bad_pass_through_key_fails_creation_naming_it) {
     char errstr[512] = "";
 
     kc_conf_set(conf, "producer.no.such.key", "1");
-    cr_assert(ks_kafka_client_new(conf, KS_CLIENT_MAIN, 0, NULL, errstr,
+    cr_assert(ks_kafka_client_new(conf, KS_CLIENT_MAIN, 0, NULL, NULL, errstr,
                                   sizeof(errstr)) == NULL);
     cr_assert(strstr(errstr, "producer.no.such.key") != NULL, "%s", errstr);
     /* The restore client has no producer: the key does not concern it. */
-    ks_client_t *r = ks_kafka_client_new(conf, KS_CLIENT_RESTORE, 0, NULL,
+    ks_client_t *r = ks_kafka_client_new(conf, KS_CLIENT_RESTORE, 0, NULL, NULL,
                                          errstr, sizeof(errstr));
     cr_assert(r != NULL, "%s", errstr);
     r->ops->destroy(r);

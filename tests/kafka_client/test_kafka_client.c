@@ -33,7 +33,7 @@ static kc_rec_t *find_key(kc_rec_t *recs, int n, const char *key) {
 static ks_client_t *member_new(const kstream_conf_t *conf, kc_events_t *ev) {
     char errstr[512] = "";
     ks_client_events_t events = kc_events_of(ev);
-    ks_client_t *c = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 0, &events,
+    ks_client_t *c = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 0, NULL, &events,
                                          errstr, sizeof(errstr));
     const char *topics[] = {"in"};
 
@@ -218,7 +218,7 @@ Test(kafka_client, failed_delivery_is_reported) {
     kc_events_t ev = {0};
     ks_client_events_t events = kc_events_of(&ev);
     char errstr[512] = "";
-    ks_client_t *c = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 3, &events,
+    ks_client_t *c = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 3, NULL, &events,
                                          errstr, sizeof(errstr));
 
     cr_assert(c != NULL, "%s", errstr);
@@ -266,7 +266,7 @@ Test(kafka_client, second_member_triggers_revoke_then_range_split) {
                               {"in", 3, 1}};
     cr_assert(eq(int, a->ops->commit(a, offs, 4), KSTREAM_OK));
     eva.commit_on_revoke = true;
-    ks_client_t *b = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 1, &events,
+    ks_client_t *b = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 1, NULL, &events,
                                          errstr, sizeof(errstr));
     cr_assert(b != NULL, "%s", errstr);
     evb.client = b;

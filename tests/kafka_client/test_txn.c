@@ -77,7 +77,7 @@ static ks_client_t *client_new(const kstream_conf_t *conf,
                                kc_events_t *ev) {
     char errstr[512] = "";
     ks_client_events_t events = kc_events_of(ev);
-    ks_client_t *c = ks_kafka_client_new(conf, kind, thread_idx, &events,
+    ks_client_t *c = ks_kafka_client_new(conf, kind, thread_idx, "p", &events,
                                          errstr, sizeof(errstr));
 
     cr_assert(c != NULL, "%s", errstr);
@@ -175,7 +175,7 @@ Test(kafka_txn, eos_main_client_is_transactional_with_thread_id,
               c->ops->txn_send_offsets && c->ops->txn_commit &&
               c->ops->txn_abort && c->ops->txn_reset);
     rd_prop(kc->producer, "transactional.id", buf, sizeof(buf));
-    cr_assert(eq(str, buf, "txapp-3"));
+    cr_assert(eq(str, buf, "txapp-p-3"));
     rd_prop(kc->producer, "enable.idempotence", buf, sizeof(buf));
     cr_assert(eq(str, buf, "true"));
     rd_prop(kc->producer, "transaction.timeout.ms", buf, sizeof(buf));
@@ -202,7 +202,7 @@ Test(kafka_txn, transaction_timeout_is_overridable_not_the_id,
     /* The id is the thread's, whatever the pass-through keys say. */
     rd_prop(((ks_kafka_client_t *)c)->producer, "transactional.id", buf,
             sizeof(buf));
-    cr_assert(eq(str, buf, "txapp-0"));
+    cr_assert(eq(str, buf, "txapp-p-0"));
     cr_assert(eq(int, c->ops->txn_init(c, T_MS), KSTREAM_OK), "%s",
               ks_kafka_client_txn_error(c));
     c->ops->destroy(c);
@@ -380,7 +380,7 @@ Test(kafka_txn, second_client_with_the_same_id_fences_the_first,
     rd_kafka_resp_err_t fenced = RD_KAFKA_RESP_ERR_PRODUCER_FENCED;
 
     cr_assert(eq(int, one_txn(a, "a1", 2), KSTREAM_OK));
-    b = txn_client_new(conf, &ev2); /* same id: "txapp-0" */
+    b = txn_client_new(conf, &ev2); /* same id: "txapp-p-0" */
     rd_kafka_mock_push_request_errors_array(mcluster,
                                             API_ADD_PARTITIONS_TO_TXN, 1,
                                             &fenced);
@@ -585,7 +585,7 @@ static void mock_start2(void) {
     rd_kafka_mock_partition_set_leader(mcluster, "in", 0, 1);
     rd_kafka_mock_partition_set_leader(mcluster, "out", 0, 2);
     rd_kafka_mock_partition_set_leader(mcluster, "out", 1, 1);
-    rd_kafka_mock_coordinator_set(mcluster, "transaction", "txapp-0", 1);
+    rd_kafka_mock_coordinator_set(mcluster, "transaction", "txapp-p-0", 1);
     rd_kafka_mock_coordinator_set(mcluster, "group", "txapp", 1);
 }
 
