@@ -204,7 +204,7 @@ static kstream_err_t run_until_idle(kstream_test_driver_t *drv)
         bool worked = false;
         kstream_err_t err = ks_thread_run_once(drv->th, 0, &worked);
         if (err) {
-            if (drv->th->failed)
+            if (drv->th->failed || ks_drv_crash_note(drv))
                 return thread_failed(drv, err);
             return ks_drv_error(drv, err, "processing failed: %s",
                                 kstream_err2str(err));
@@ -264,6 +264,7 @@ kstream_err_t ks_drv_start_thread(kstream_test_driver_t *drv)
                                                sizeof(drv->last_error));
     if (err) {
         drv->failed = err;
+        ks_drv_crash_note(drv);
         return err;
     }
     ks_client_events_t ev = ks_thread_events(th);
@@ -272,9 +273,13 @@ kstream_err_t ks_drv_start_thread(kstream_test_driver_t *drv)
     if (!client)
         return ks_drv_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
     err = ks_thread_attach(th, client);
-    if (err)
-        return ks_drv_error(drv, err, "subscribe failed: %s",
-                         kstream_err2str(err));
+    if (err) {
+        drv->failed = err;
+        if (ks_drv_crash_note(drv))
+            return err;
+        return ks_drv_error(drv, err, "starting the instance failed: %s",
+                            th->failed ? th->error : kstream_err2str(err));
+    }
     return KSTREAM_OK;
 }
 
