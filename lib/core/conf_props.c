@@ -128,8 +128,12 @@ const ks_prop_t ks_props[] = {
 
         KS_INT("statistics.interval.ms", "0", 0, 86400000, "app",
                "How often, in milliseconds, the application gathers "
-               "statistics from its threads and from librdkafka and logs "
-               "them. 0 turns statistics off."),
+               "statistics from its threads and tasks (records processed "
+               "and produced, commits, errors, consumer lag, restores, "
+               "store sizes) as JSON and hands them to the callback set "
+               "with kstream_set_stats_cb(). 0, or no callback, turns "
+               "them off; kstream_stats_json() gives the same JSON at any "
+               "time."),
 
         KS_INT("log.level", "6", 0, 7, "all",
                "The most detailed log level delivered to the log callback, "
