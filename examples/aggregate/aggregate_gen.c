@@ -19,7 +19,7 @@ static uint64_t next_rand(uint64_t *s)
 }
 
 typedef struct user {
-    char id[16];
+    char id[32];
     int64_t orders, total_cents;
 } user_t;
 

@@ -332,6 +332,7 @@ int main(int argc, char **argv)
         goto out;
     }
     print_table(&final, qe ? "final totals: query failed" : "final totals");
+    printf("closed cleanly\n");
     rc = 0;
     if (n > 0) {
         int ok = !qe;

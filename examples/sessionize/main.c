@@ -312,6 +312,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "close: %s\n", errstr);
         goto out;
     }
+    printf("closed cleanly\n");
     rc = 0;
     if (n > 0) {
         size_t invalid, late, dups, open;
