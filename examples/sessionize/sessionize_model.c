@@ -196,7 +196,8 @@ static int due_cmp(const void *a, const void *b)
 
 static kstream_err_t emit_due(sessionize_model_t *m)
 {
-    qsort(m->s, m->ns, sizeof *m->s, due_cmp);
+    if (m->ns)
+        qsort(m->s, m->ns, sizeof *m->s, due_cmp);
     size_t keep = 0;
     kstream_err_t err = KSTREAM_OK;
     for (size_t i = 0; i < m->ns; i++) {
@@ -241,7 +242,8 @@ static kstream_err_t sessionize_reading(sessionize_model_t *m,
     double sum = 0.0;
     int64_t count = 0;
     /* Found sessions, oldest end (then start) first. */
-    qsort(m->s, m->ns, sizeof *m->s, due_cmp);
+    if (m->ns)
+        qsort(m->s, m->ns, sizeof *m->s, due_cmp);
     bool *take = calloc(m->ns ? m->ns : 1, sizeof *take);
     if (!take)
         return KSTREAM_ERR_NO_MEMORY;
