@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enrich/enrich.h"
+#include "enrich.h"
 
 const char *const enrich_user_event_schema =
         "{\"type\":\"record\",\"name\":\"UserEvent\","

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enrich/enrich.h"
+#include "enrich.h"
 
 /* ---- encodings ------------------------------------------------------------- */
 kstream_err_t enrich_event_encode(kstream_avro_value_t *v, int32_t schema_id,

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enrich/enrich.h"
+#include "enrich.h"
 
 /* ---- a string-keyed hash map (open addressing) --------------------------- */
 typedef struct slot {
