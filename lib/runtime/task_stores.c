@@ -7,6 +7,7 @@
  * disabled), then the caching layer (when enabled and
  * cache.max.bytes.buffering > 0), under the public handle. */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -93,6 +94,29 @@ static void seg_drop(void *opaque, const char *segment)
     ks_rmtree(dir);
 }
 
+/* Attach the segments a persistent segmented store left in dir (named by
+ * their id in decimal), so that a clean restart, which restores nothing
+ * from the changelog, sees them. */
+static kstream_err_t seg_attach_existing(ks_store_t *s, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? KSTREAM_OK : KSTREAM_ERR_IO;
+    kstream_err_t err = KSTREAM_OK;
+    struct dirent *e;
+    while (!err && (e = readdir(d)) != NULL) {
+        char *end;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        errno = 0;
+        long long id = strtoll(e->d_name, &end, 10);
+        if (*end == '\0' && errno == 0)
+            err = ks_segmented_attach(s, (int64_t)id);
+    }
+    closedir(d);
+    return err;
+}
+
 ks_store_t *ks_store_stack_open(ks_thread_t *th, const ks_store_def_t *def,
                                 const char *dir, int32_t partition,
                                 ks_task_env_t *env, ks_task_store_t *slot,
@@ -119,6 +143,13 @@ ks_store_t *ks_store_stack_open(ks_thread_t *th, const ks_store_def_t *def,
                              interval, key_time);
         if (!s)
             free(sc);
+        else if (dir && seg_attach_existing(s, dir) != KSTREAM_OK) {
+            ks_errstr(errstr, errstr_size,
+                      "cannot open the segments of store '%s' in '%s'",
+                      def->name, dir);
+            s->ops->close(s);
+            return NULL;
+        }
     }
     if (!s) {
         if (errstr && !*errstr)

@@ -385,6 +385,14 @@ static const ks_store_ops_t segd_ops = {
         .key_live = segd_key_live,
 };
 
+kstream_err_t ks_segmented_attach(ks_store_t *store, int64_t id) {
+    seg_t *seg;
+
+    if (!store || store->ops != &segd_ops || id < 0)
+        return KSTREAM_ERR_INVALID_ARG;
+    return seg_get_or_open((segmented_t *)store, id, &seg);
+}
+
 ks_store_t *ks_segmented_new(ks_store_open_fn *open, ks_store_drop_fn *drop,
                              void *opaque, void (*opaque_free)(void *),
                              int64_t retention, int64_t segment_interval,

@@ -156,9 +156,10 @@ void ks_store_prefetch(ks_store_t *s, const void *key, size_t klen,
  * key_time returns < 0 for a key without a time: put gives
  * KSTREAM_ERR_INVALID_ARG, get KSTREAM_ERR_NOT_FOUND. A segment that open
  * fails to give makes the put fail with KSTREAM_ERR_STORE (open reports
- * its own error; errstr is for it). Segments are opened by puts only: a
- * persistent store reopened on existing segment directories sees them
- * once it is written to again (e.g. by restoration).
+ * its own error; errstr is for it). Segments are opened by puts, and by
+ * ks_segmented_attach(): a persistent store reopened on existing segment
+ * directories must attach them, or it would not see them until written
+ * to again.
  * retention >= 0, segment_interval > 0 (Kafka's default interval is
  * max(retention / 2, 60000)). drop and opaque_free may be NULL;
  * opaque_free(opaque) runs at close. NULL on out-of-memory (opaque then
@@ -171,6 +172,10 @@ ks_store_t *ks_segmented_new(ks_store_open_fn *open, ks_store_drop_fn *drop,
                              void *opaque, void (*opaque_free)(void *),
                              int64_t retention, int64_t segment_interval,
                              ks_key_time_fn *key_time);
+/* Open the existing segment \p id (its name in decimal) of a segmented
+ * store, as on reopening a persistent store. KSTREAM_ERR_STORE when the
+ * open function fails. */
+kstream_err_t ks_segmented_attach(ks_store_t *store, int64_t id);
 
 /* Composite keys (wkeys.c). Window store: key + start (8 bytes, BE) -
  * Kafka's windowed key. Session store: key + end + start (8 bytes each,

@@ -386,6 +386,25 @@ ParameterizedTest(int *backend, restore, window_store_restores)
     finish(drv);
 }
 
+/* A clean restart restores nothing into RocksDB: the segments left on
+ * disk must be seen as they are (they were invisible until written to). */
+HS_BACKEND_PARAMS(restore, window_store_survives_a_clean_restart)
+ParameterizedTest(int *backend, restore,
+                  window_store_survives_a_clean_restart)
+{
+    kstream_test_driver_t *drv = driver(window_topology(), *backend);
+    h_pipe_ok(drv, "in", "A", "x", 10);
+    h_pipe_ok(drv, "in", "A", "x", 20);
+    h_pipe_ok(drv, "in", "B", "x", 150);
+    h_drain(drv, "out");
+    restart(drv, false);
+    window_is(drv, "A", 0, 2);
+    window_is(drv, "B", 100, 1);
+    h_pipe_ok(drv, "in", "A", "x", 30);
+    window_is(drv, "A", 0, 3);
+    finish(drv);
+}
+
 static kstream_builder_t *table_topology(void)
 {
     kstream_builder_t *b = kstream_builder_new();
