@@ -20,7 +20,8 @@
  *
  * Callbacks run on a stream thread (inside the test driver: the caller's
  * thread). Each returns KSTREAM_OK, or an error code to fail the record,
- * which then goes to "processing.exception.handler".
+ * which then goes to "processing.exception.handler" (a serde failure in a
+ * callback too: KSTREAM_ERR_SERDE). To say why, return kstream_fail().
  * Callbacks take \p opaque last; \p opaque_free, when set, frees it when
  * the builder or the topology is destroyed.
  * @{
@@ -53,6 +54,25 @@ typedef kstream_err_t(kstream_topic_extractor_cb)(const kstream_record_t *rec,
 typedef kstream_err_t(kstream_timestamp_extractor_cb)(
         const kstream_record_t *rec, int64_t partition_time, int64_t *ts,
         void *opaque);
+
+/**
+ * Fail the record being processed with a message: from inside a callback
+ * of an operator (filter, map, aggregator, joiner, ...), return
+ * kstream_fail(KSTREAM_ERR_SERDE, "bad order %d: %s", id, why). The
+ * message (formatted like printf, cut at 255 bytes) replaces the
+ * operator's "callback returned ..." in the processing handler's log
+ * line, the fail message and the dead-letter header
+ * __kstream.error.message. Only the first failure of a record counts; a
+ * call whose result is not returned leaves a stale message, so always
+ * return it. Outside a callback of an operator (a timestamp extractor,
+ * another thread) only \p err is returned. In the processor API and in
+ * punctuators use kstream_ctx_fail().
+ * @returns \p err; KSTREAM_ERR_INVALID_ARG when \p err is KSTREAM_OK or
+ *          \p fmt is NULL.
+ * @locality stream thread only (inside callbacks).
+ */
+KSTREAM_EXPORT kstream_err_t kstream_fail(kstream_err_t err, const char *fmt,
+                                          ...);
 
 /** @returns a new builder, or NULL on out-of-memory. */
 KSTREAM_EXPORT kstream_builder_t *kstream_builder_new(void);

@@ -62,6 +62,17 @@ KSTREAM_EXPORT kstream_err_t kstream_ctx_forward_to(kstream_ctx_t *ctx,
  *  current process or punctuate call returns. */
 KSTREAM_EXPORT kstream_record_t *
 kstream_ctx_record_new(kstream_ctx_t *ctx, const kstream_record_t *from);
+/** Fail the current record (or, in a punctuator, the punctuation) with a
+ *  message, as kstream_fail() does for DSL callbacks: return
+ *  kstream_ctx_fail(ctx, KSTREAM_ERR_USER, "amount %d < 0", n) from
+ *  process() or a punctuator. The message goes to
+ *  "processing.exception.handler" (log, fail message, the dead-letter
+ *  header __kstream.error.message). @returns \p err;
+ *  KSTREAM_ERR_INVALID_ARG for a NULL \p ctx or \p fmt, or \p err
+ *  KSTREAM_OK. */
+KSTREAM_EXPORT kstream_err_t kstream_ctx_fail(kstream_ctx_t *ctx,
+                                              kstream_err_t err,
+                                              const char *fmt, ...);
 /** @returns the task's stream time (-1 before its first record). */
 KSTREAM_EXPORT int64_t kstream_ctx_stream_time(const kstream_ctx_t *ctx);
 /** @returns the current wall-clock time in ms (virtual in the test

@@ -144,9 +144,13 @@ const ks_prop_t ks_props[] = {
 
         KS_ENUM("default.deserialization.exception.handler", "fail",
                 KS_HANDLER_VALUES, "all",
-                "What to do with an input record that cannot be "
-                "deserialized or that gets an invalid (negative) "
-                "timestamp. `fail` stops processing with an error; the "
+                "What to do with an input record that the source cannot "
+                "take: its timestamp extractor fails or gives a negative "
+                "timestamp. (Sources pass bytes on: a serde that fails "
+                "inside a callback fails the record as a processing "
+                "error, see `processing.exception.handler`.) `fail` stops "
+                "processing with an error naming the record's topic, "
+                "partition and offset; the "
                 "record's offset is not committed, so a restarted "
                 "application meets the record again. `continue` logs the "
                 "error, counts the record as dropped and skips it. `dlq` "
@@ -158,15 +162,21 @@ const ks_prop_t ks_props[] = {
         KS_ENUM("processing.exception.handler", "fail", KS_HANDLER_VALUES,
                 "all",
                 "What to do when an operator or a user callback fails a "
-                "record (returns an error). `fail` stops processing with "
-                "the error. `continue` logs the error, counts the record "
+                "record (returns an error, such as KSTREAM_ERR_SERDE when "
+                "a serde cannot decode the value; kstream_fail() adds a "
+                "message). `fail` stops processing with the error and a "
+                "message naming the node and the record's topic, "
+                "partition and offset. `continue` logs the error, counts "
+                "the record "
                 "as dropped and goes on with the next record; what was "
                 "already done for the failed record, such as records "
                 "forwarded or stores updated before the failure, is kept. "
                 "`dlq` writes the input record to the topic named by "
-                "`errors.deadletterqueue.topic.name`, with headers that "
-                "describe the error, and then goes on as `continue` "
-                "does."),
+                "`errors.deadletterqueue.topic.name` (key, value, "
+                "timestamp and headers as read, plus the headers "
+                "`__kstream.error.kind`, `.code`, `.message`, `.node` and "
+                "`__kstream.source.topic`, `.partition`, `.offset`), and "
+                "then goes on as `continue` does."),
 
         KS_ENUM("default.production.exception.handler", "fail",
                 KS_HANDLER_VALUES, "all",
@@ -194,7 +204,8 @@ const ks_prop_t ks_props[] = {
                 "it and counts it (the `late-records-dropped` metric), as "
                 "Kafka Streams does. `dlq` writes the input record to the "
                 "topic named by `errors.deadletterqueue.topic.name`, with "
-                "headers naming the reason, and counts it too."),
+                "headers naming the reason (`__kstream.error.kind` is "
+                "`late`), and counts it too (also in `dlq-records`)."),
 
         KS_ENUM("default.dsl.store", "rocksdb", "rocksdb|in_memory", "all",
                 "Where the stores that DSL operators create (tables, "

@@ -1,15 +1,27 @@
 /* ctx.c - the processor context (Kafka Streams' ProcessorContext):
  * forwarding to children, failure bookkeeping, times and metadata. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "processor/processor.h"
 
+/* The node running on this thread (kstream_fail() from DSL callbacks,
+ * which get no context). Every node but a source is entered through
+ * ks_forward_child; the previous one is restored when it returns.
+ * initial-exec: one load and store per forward, no __tls_get_addr. */
+static _Thread_local kstream_ctx_t *cur_ctx
+        __attribute__((tls_model("initial-exec")));
+
 kstream_err_t ks_forward_child(kstream_ctx_t *ctx, size_t i,
                                const kstream_record_t *rec)
 {
     kstream_ctx_t *child = ctx->children[i];
-    return child->node->cls->process(child, rec);
+    kstream_ctx_t *prev = cur_ctx;
+    cur_ctx = child;
+    kstream_err_t err = child->node->cls->process(child, rec);
+    cur_ctx = prev;
+    return err;
 }
 
 kstream_err_t ks_forward(kstream_ctx_t *ctx, const kstream_record_t *rec)
@@ -22,19 +34,52 @@ kstream_err_t ks_forward(kstream_ctx_t *ctx, const kstream_record_t *rec)
     return KSTREAM_OK;
 }
 
-kstream_err_t ks_fail(kstream_ctx_t *ctx, ks_fail_kind_t kind,
-                      kstream_err_t err, const char *fmt, ...)
+static void fail_va(kstream_ctx_t *ctx, ks_fail_kind_t kind,
+                    const char *fmt, va_list ap)
 {
     ks_task_env_t *env = ctx->env;
     if (env->fail_node)
-        return err;
+        return; /* the first failure of the record wins */
     env->fail_node = ctx->node;
     env->fail_kind = kind;
     env->fail_detail[0] = '\0';
-    if (fmt) {
+    if (fmt)
+        vsnprintf(env->fail_detail, sizeof(env->fail_detail), fmt, ap);
+}
+
+kstream_err_t ks_fail(kstream_ctx_t *ctx, ks_fail_kind_t kind,
+                      kstream_err_t err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_va(ctx, kind, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+/* The user's message, as a callback failure: it then reaches the handler
+ * (log line, fail message, __kstream.error.message) instead of the
+ * operator's "callback returned ...". */
+kstream_err_t kstream_ctx_fail(kstream_ctx_t *ctx, kstream_err_t err,
+                               const char *fmt, ...)
+{
+    if (!ctx || !fmt || err == KSTREAM_OK)
+        return KSTREAM_ERR_INVALID_ARG;
+    va_list ap;
+    va_start(ap, fmt);
+    fail_va(ctx, KS_FAIL_PROCESSING, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+kstream_err_t kstream_fail(kstream_err_t err, const char *fmt, ...)
+{
+    if (!fmt || err == KSTREAM_OK)
+        return KSTREAM_ERR_INVALID_ARG;
+    if (cur_ctx) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(env->fail_detail, sizeof(env->fail_detail), fmt, ap);
+        fail_va(cur_ctx, KS_FAIL_PROCESSING, fmt, ap);
         va_end(ap);
     }
     return err;

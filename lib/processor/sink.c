@@ -69,8 +69,11 @@ static kstream_err_t sink_process(kstream_ctx_t *ctx,
     kstream_err_t err = ctx->env->produce(ctx->env->owner, &out);
     if (err)
         return ks_fail(ctx, KS_FAIL_PRODUCTION, err,
-                       "producing to topic '%s' failed: %s", topic,
-                       kstream_err2str(err));
+                       "producing to topic '%s' failed: %s (key %zu bytes, "
+                       "value %zu bytes, %zu headers)",
+                       topic, kstream_err2str(err),
+                       rec->key ? rec->key_len : 0,
+                       rec->value ? rec->value_len : 0, rec->nheaders);
     return KSTREAM_OK;
 }
 

@@ -13,10 +13,15 @@
 static const char *kind_name[KS_ERRK__COUNT] = {"deserialization",
                                                 "processing", "production"};
 
-static kstream_err_t to_dlq(ks_thread_t *th, ks_err_kind_t kind,
+/* The record as it was read (key, value, timestamp, headers), plus
+ * __kstream.error.kind|code|message|node and
+ * __kstream.source.topic|partition|offset. kind: "deserialization",
+ * "processing", "production" or "late". */
+static kstream_err_t to_dlq(ks_thread_t *th, const char *kind,
                             const ks_msg_t *msg, kstream_err_t err,
                             const char *node, const char *message)
 {
+    const char *topic = msg->topic ? msg->topic : "";
     char part[16], off[24];
     snprintf(part, sizeof(part), "%d", (int)msg->partition);
     snprintf(off, sizeof(off), "%" PRId64, msg->offset);
@@ -26,14 +31,13 @@ static kstream_err_t to_dlq(ks_thread_t *th, ks_err_kind_t kind,
     if (msg->nheaders)
         memcpy(hs, msg->headers, msg->nheaders * sizeof(*hs));
     kstream_header_t *h = hs + msg->nheaders;
-    h[0] = (kstream_header_t){"__kstream.error.kind", kind_name[kind],
-                              strlen(kind_name[kind])};
+    h[0] = (kstream_header_t){"__kstream.error.kind", kind, strlen(kind)};
     h[1] = (kstream_header_t){"__kstream.error.code", code, strlen(code)};
     h[2] = (kstream_header_t){"__kstream.error.message", message,
                               strlen(message)};
     h[3] = (kstream_header_t){"__kstream.error.node", node, strlen(node)};
-    h[4] = (kstream_header_t){"__kstream.source.topic", msg->topic,
-                              strlen(msg->topic)};
+    h[4] = (kstream_header_t){"__kstream.source.topic", topic,
+                              strlen(topic)};
     h[5] = (kstream_header_t){"__kstream.source.partition", part,
                               strlen(part)};
     h[6] = (kstream_header_t){"__kstream.source.offset", off, strlen(off)};
@@ -69,7 +73,7 @@ kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
     if (ks_err_txn(err))
         return err;
     th->m.errors[kind]++;
-    if (msg)
+    if (msg && msg->topic)
         snprintf(message, sizeof(message),
                  "%s error at '%s' for record %s [%d] offset %" PRId64
                  ": %s%s%s",
@@ -92,7 +96,8 @@ kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
         ks_log(&th->log, KS_LOG_WARNING, "HANDLER", "%s: skipped", message);
         return KSTREAM_OK;
     case KS_HANDLER_DLQ: {
-        kstream_err_t derr = to_dlq(th, kind, msg, err, node, message);
+        kstream_err_t derr = to_dlq(th, kind_name[kind], msg, err, node,
+                                    message);
         if (derr) {
             char m2[768];
             snprintf(m2, sizeof(m2),
@@ -124,12 +129,21 @@ kstream_err_t ks_late_record(void *owner, const kstream_ctx_t *ctx,
            th->late_handler == KS_HANDLER_DLQ ? "dead-lettered" : "dropped");
     if (th->late_handler != KS_HANDLER_DLQ || !th->cur_msg)
         return KSTREAM_OK;
-    kstream_err_t err = to_dlq(th, KS_ERRK_PROCESSING, th->cur_msg,
+    char message[512];
+    snprintf(message, sizeof(message),
+             "late record at '%s' for record %s [%d] offset %" PRId64
+             ": timestamp %" PRId64 " is past its window's end + grace "
+             "(stream time %" PRId64 ")",
+             ctx->node->name, th->cur_msg->topic ? th->cur_msg->topic : "-",
+             (int)th->cur_msg->partition, th->cur_msg->offset, rec->timestamp,
+             ctx->env->stream_time);
+    kstream_err_t err = to_dlq(th, "late", th->cur_msg,
                                KSTREAM_ERR_INVALID_TIMESTAMP,
-                               ctx->node->name,
-                               "late record: its window closed (past window "
-                               "end + grace)");
-    if (!err)
-        th->m.dlq++;
-    return err;
+                               ctx->node->name, message);
+    if (err)
+        return ks_fail((kstream_ctx_t *)ctx, KS_FAIL_PROCESSING, err,
+                       "writing a late record to dead-letter topic '%s' "
+                       "failed: %s", th->dlq_topic, kstream_err2str(err));
+    th->m.dlq++;
+    return KSTREAM_OK;
 }
