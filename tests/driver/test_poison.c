@@ -204,10 +204,14 @@ Test(poison, a_pill_after_a_repartition_names_the_repartition_topic)
                      KSTREAM_OK));
         cr_assert(eq(int, v, 42));
         h_expect_empty(drv, POISON_OUT);
+        /* Under exactly-once the first record's transaction ends with a
+         * commit marker, which takes offset 1 of the repartition topic. */
+        bool eos = strcmp(guarantees[g], "exactly_once_v2") == 0;
         p_dlq_want_t w = {"processing", "KSTREAM_ERR_SERDE", "double",
-                          "pp-rekey-repartition", "0", "1",
+                          "pp-rekey-repartition", "0", eos ? "2" : "1",
                           {"not an int32 (3 bytes)",
-                           "for record pp-rekey-repartition [0] offset 1"},
+                           eos ? "for record pp-rekey-repartition [0] offset 2"
+                               : "for record pp-rekey-repartition [0] offset 1"},
                           0};
         p_expect_dlq(drv, key, 4, bad, 3, 6, &w);
         h_expect_empty(drv, POISON_DLQ);
