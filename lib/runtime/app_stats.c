@@ -107,10 +107,12 @@ static void thread_json(ks_buf_t *b, ks_app_thread_t *at, int64_t now)
                    ",\"process_errors\":%" PRIu64
                    ",\"production_errors\":%" PRIu64
                    ",\"late_records_dropped_closed_tasks\":%" PRIu64
-                   ",\"tasks\":[",
+                   ",\"transactions_committed\":%" PRIu64
+                   ",\"transactions_aborted\":%" PRIu64 ",\"tasks\":[",
                    m->errors[KS_ERRK_DESERIALIZATION],
                    m->errors[KS_ERRK_PROCESSING],
-                   m->errors[KS_ERRK_PRODUCTION], th->counters[KS_CNT_LATE]);
+                   m->errors[KS_ERRK_PRODUCTION], th->counters[KS_CNT_LATE],
+                   m->txn_commits, m->txn_aborts);
     for (size_t t = 0; t < th->tasks.len; t++) {
         if (t)
             ks_buf_putc(b, ',');
