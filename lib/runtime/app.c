@@ -288,8 +288,15 @@ static void *thread_main(void *arg)
     /* Clean close: commit, checkpoints, close tasks, leave the group. The
      * pointer goes first so that queries and statistics stop using it. */
     ks_thread_t *th = at->th;
+    ks_thread_lock(th);
+    ks_metrics_t m = th->m;
+    uint64_t late = th->counters[KS_CNT_LATE];
+    ks_thread_unlock(th);
     pthread_mutex_lock(&app->mu);
     at->th = NULL;
+    at->final_m = m;
+    at->final_late = late;
+    at->has_final = true;
     pthread_mutex_unlock(&app->mu);
     ks_thread_destroy(th);
     atomic_store(&at->status, KS_ATS_DONE);

@@ -26,6 +26,11 @@ typedef struct ks_app_thread {
     bool joined;
     atomic_int status; /* ks_app_thread_status_t */
     int64_t started_ms;
+    /* The thread's counters when it stopped (statistics keep showing them
+     * after a failure); guarded by the app's mu. */
+    bool has_final;
+    ks_metrics_t final_m;
+    uint64_t final_late;
 } ks_app_thread_t;
 
 struct kstream_s {

@@ -70,21 +70,10 @@ static void task_json(ks_buf_t *b, ks_thread_t *th, ks_task_t *task)
     ks_buf_appendf(b, "]}");
 }
 
-static void thread_json(ks_buf_t *b, ks_app_thread_t *at, int64_t now)
+/* A thread's counters, then the opening of its task list. */
+static void metrics_json(ks_buf_t *b, const ks_metrics_t *m, uint64_t late,
+                         int64_t secs)
 {
-    ks_thread_t *th = at->th;
-    static const char *const st[] = {"STARTING", "REBALANCING", "RUNNING",
-                                     "DONE"};
-    int s = atomic_load(&at->status);
-    ks_buf_appendf(b, "{\"id\":%d,\"state\":\"%s\"", at->idx,
-                   st[s >= 0 && s < 4 ? s : 3]);
-    if (!th) {
-        ks_buf_appendf(b, "}");
-        return;
-    }
-    ks_thread_lock(th);
-    const ks_metrics_t *m = &th->m;
-    int64_t secs = (now - at->started_ms) / 1000;
     ks_buf_appendf(b,
                    ",\"records_processed\":%" PRIu64
                    ",\"records_produced\":%" PRIu64
@@ -111,8 +100,31 @@ static void thread_json(ks_buf_t *b, ks_app_thread_t *at, int64_t now)
                    ",\"transactions_aborted\":%" PRIu64 ",\"tasks\":[",
                    m->errors[KS_ERRK_DESERIALIZATION],
                    m->errors[KS_ERRK_PROCESSING],
-                   m->errors[KS_ERRK_PRODUCTION], th->counters[KS_CNT_LATE],
+                   m->errors[KS_ERRK_PRODUCTION], late,
                    m->txn_commits, m->txn_aborts);
+}
+
+static void thread_json(ks_buf_t *b, ks_app_thread_t *at, int64_t now)
+{
+    ks_thread_t *th = at->th;
+    static const char *const st[] = {"STARTING", "REBALANCING", "RUNNING",
+                                     "DONE"};
+    int s = atomic_load(&at->status);
+    ks_buf_appendf(b, "{\"id\":%d,\"state\":\"%s\"", at->idx,
+                   st[s >= 0 && s < 4 ? s : 3]);
+    if (!th && !at->has_final) {
+        ks_buf_appendf(b, "}");
+        return;
+    }
+    if (!th) { /* stopped (a failure, or closing): its last counters */
+        metrics_json(b, &at->final_m, at->final_late,
+                     (now - at->started_ms) / 1000);
+        ks_buf_appendf(b, "]}");
+        return;
+    }
+    ks_thread_lock(th);
+    metrics_json(b, &th->m, th->counters[KS_CNT_LATE],
+                 (now - at->started_ms) / 1000);
     for (size_t t = 0; t < th->tasks.len; t++) {
         if (t)
             ks_buf_putc(b, ',');

@@ -289,6 +289,8 @@ static void too_large(const char *g, const char *handler)
         expect_in(msg, "production error at 'sink'");
         expect_in(msg, "for record pin [0] offset 1");
         expect_in(msg, "value 5000 bytes");
+        /* The stopped thread's counters stay in the statistics. */
+        expect_stat(r.app, "production_errors", 1);
         run_end(&r, KSTREAM_ERR_TOO_LARGE);
         return;
     }
