@@ -109,7 +109,7 @@ $(B)/tests/apps/%: tests/apps/%.c $(STLIB)
 
 # After the Criterion binaries, `make test` runs these checks, in order
 # (each is also a target of its own). Add new checks to TEST_CHECKS.
-TEST_CHECKS := test-docs test-exports test-install test-samples \
+TEST_CHECKS := test-docs test-exports test-install test-samples test-demo \
                $(if $(filter 1,$(SANITIZE)),,test-valgrind) test-fuzz
 
 test: test-deps $(TEST_BINS) $(TEST_APPS)

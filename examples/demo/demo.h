@@ -117,6 +117,8 @@ int demo_feed(demo_input_t *in, const demo_feed_ctx_t *ctx);
 long long demo_stat_sum(kstream_t *app, const char *field);
 
 /* ---- printing (demo_report.c) ----------------------------------------- */
+/* \p p (NULL: "null"), non-printable bytes as \xNN, at most \p max. */
+void demo_print_bytes(const char *p, size_t len, size_t max);
 /* The count of \p l and its first \p k records. */
 void demo_print_samples(const char *topic, const demo_recs_t *l, size_t k);
 /* The last minutes of events.per-minute rows: counts by type and segment. */

@@ -84,11 +84,11 @@ static const demo_rec_t **sorted(const demo_recs_t *l)
 
 static void print_rec(const char *what, const char *how, const demo_rec_t *r)
 {
-    printf("  %s: %s: key %s%.*s%s, ts %" PRId64 ", value %.*s%s\n", what,
-           how, r->key ? "\"" : "", r->key ? (int)r->klen : 4,
-           r->key ? r->key : "null", r->key ? "\"" : "", r->ts,
-           r->value ? (int)(r->vlen > 300 ? 300 : r->vlen) : 4,
-           r->value ? r->value : "null", r->vlen > 300 ? "..." : "");
+    printf("  %s: %s: ts %" PRId64 ", key ", what, how, r->ts);
+    demo_print_bytes(r->key, r->klen, 80);
+    fputs(", value ", stdout);
+    demo_print_bytes(r->value, r->vlen, 300);
+    putchar('\n');
 }
 
 size_t demo_recs_diff(const char *what, const demo_recs_t *want,

@@ -7,16 +7,33 @@
 
 #include "demo.h"
 
+/* \p p (NULL: null) with non-printable bytes as \xNN, cut at \p max. */
+void demo_print_bytes(const char *p, size_t len, size_t max)
+{
+    if (!p) {
+        fputs("null", stdout);
+        return;
+    }
+    for (size_t i = 0; i < len && i < max; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x20 && c < 0x7f)
+            putchar(c);
+        else
+            printf("\\x%02x", c);
+    }
+    if (len > max)
+        fputs("...", stdout);
+}
+
 void demo_print_samples(const char *topic, const demo_recs_t *l, size_t k)
 {
     printf("%s: %zu records%s\n", topic, l->n, l->n ? ", first:" : "");
     for (size_t i = 0; i < l->n && i < k; i++) {
-        const demo_rec_t *r = &l->v[i];
-        printf("  %s%.*s%s -> %.*s%s\n", r->key ? "" : "(null)",
-               r->key ? (int)(r->klen > 40 ? 40 : r->klen) : 0,
-               r->key ? r->key : "", r->klen > 40 ? "..." : "",
-               r->value ? (int)(r->vlen > 160 ? 160 : r->vlen) : 6,
-               r->value ? r->value : "(null)", r->vlen > 160 ? "..." : "");
+        fputs("  ", stdout);
+        demo_print_bytes(l->v[i].key, l->v[i].klen, 40);
+        fputs(" -> ", stdout);
+        demo_print_bytes(l->v[i].value, l->v[i].vlen, 160);
+        putchar('\n');
     }
 }
 

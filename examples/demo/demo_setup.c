@@ -44,8 +44,27 @@ const char *demo_topic_at(const demo_topics_t *t, size_t i)
     return i < DEMO_NTOPICS ? v[i] : NULL;
 }
 
+/* Whether every topic exists with its partition count. */
+static bool all_exist(rd_kafka_t *rk, const demo_topics_t *t)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    bool ok = !rd_kafka_metadata(rk, 1, NULL, &md, 10000);
+    for (size_t i = 0; ok && i < DEMO_NTOPICS; i++) {
+        int k = 0;
+        while (k < md->topic_cnt &&
+               strcmp(md->topics[k].topic, demo_topic_at(t, i)))
+            k++;
+        ok = k < md->topic_cnt && !md->topics[k].err &&
+             md->topics[k].partition_cnt == partitions(i);
+    }
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    return ok;
+}
+
 /* Create the topics through the Admin API (a real cluster); existing
- * ones are fine. */
+ * ones are fine. Without the Admin API (librdkafka's mock cluster), the
+ * topics must exist already. */
 static int admin_create(const char *bootstrap, const demo_topics_t *t)
 {
     char err[512];
@@ -71,12 +90,17 @@ static int admin_create(const char *bootstrap, const demo_topics_t *t)
         }
     q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, nt, DEMO_NTOPICS, NULL, q);
-    ev = rd_kafka_queue_poll(q, 30000);
+    ev = rd_kafka_queue_poll(q, 15000);
     const rd_kafka_CreateTopics_result_t *res =
             ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
-    if (!res) {
-        fprintf(stderr, "creating the topics: %s\n",
-                ev ? rd_kafka_event_error_string(ev) : "timed out");
+    if (!res || rd_kafka_event_error(ev)) {
+        rc = all_exist(rk, t) ? 0 : -1;
+        fprintf(stderr, "creating the topics: %s%s\n",
+                ev ? rd_kafka_event_error_string(ev) : "timed out",
+                rc ? "; create them first (sessionize's with 2 partitions, "
+                     "the others with 1), or use a cluster with the Admin "
+                     "API"
+                   : "; they exist already");
         goto out;
     }
     size_t n = 0;

@@ -7,15 +7,15 @@
  *   aggregate:  events.enriched -> events.per-minute (+ .dlq), totals
  *   sessionize: telemetry.raw -> telemetry.sessions, alerts, telemetry.dlq
  *
- * Usage: demo [--bootstrap-servers HOSTS] [--events N] [--seed S]
- *             [--timeout SECONDS]
- * N records of input for enrich and N for sessionize (default 2000).
+ * Usage: demo [--bootstrap-servers HOSTS] [--prefix P] [--events N]
+ *             [--seed S] [--timeout SECONDS]
+ * N records of input for enrich and N for sessionize (default 5000).
  * Prints progress every second, samples of each output topic, the final
  * per-minute table, the running totals, the sessions and alerts, then
  * PASS, or each difference and FAIL. Exit status: 0 PASS, 1 FAIL or an
  * error, 2 usage. With a real cluster the topics and application ids get
- * a prefix of their own per run (kstream-demo-<time>-), so that every run
- * starts from empty topics. */
+ * a prefix of their own per run (kstream-demo-<time>-, or --prefix), so
+ * that every run starts from empty topics. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,16 +202,16 @@ static kstream_err_t conf_sessionize(kstream_conf_t *c, const void *o,
 static int usage(const char *prog)
 {
     fprintf(stderr,
-            "usage: %s [--bootstrap-servers HOSTS] [--events N] [--seed S] "
-            "[--timeout SECONDS]\n",
+            "usage: %s [--bootstrap-servers HOSTS] [--prefix P] [--events N]\n"
+            "          [--seed S] [--timeout SECONDS]\n",
             prog);
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    const char *bootstrap = NULL;
-    long long n = 2000, seed = 1, timeout_s = 90;
+    const char *bootstrap = NULL, *prefix_arg = NULL;
+    long long n = 5000, seed = 1, timeout_s = 90;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[++i] : NULL;
         char *end = NULL;
@@ -221,6 +221,8 @@ int main(int argc, char **argv)
                                                    : NULL;
         if (v && !strcmp(o, "--bootstrap-servers"))
             bootstrap = v;
+        else if (v && !strcmp(o, "--prefix"))
+            prefix_arg = v;
         else if (!v || !num || (*num = strtoll(v, &end, 10), *end) ||
                  end == v || *num < 0)
             return usage(argv[0]);
@@ -233,12 +235,14 @@ int main(int argc, char **argv)
     char err[512], names[1024], prefix[64] = "", ids[3][96];
     char dirs[3][40] = {"/tmp/kstream-demo-XXXXXX", "/tmp/kstream-demo-XXXXXX",
                         "/tmp/kstream-demo-XXXXXX"};
-    if (bootstrap) /* a real cluster: fresh topics for this run */
+    if (prefix_arg)
+        snprintf(prefix, sizeof(prefix), "%s", prefix_arg);
+    else if (bootstrap) /* a real cluster: fresh topics for this run */
         snprintf(prefix, sizeof(prefix), "kstream-demo-%lld-",
                  (long long)time(NULL));
     for (int a = 0; a < 3; a++)
-        snprintf(ids[a], sizeof(ids[a]), "%s%s%s", bootstrap ? prefix : "",
-                 bootstrap ? "" : "demo-", APP[a]);
+        snprintf(ids[a], sizeof(ids[a]), "%s%s", prefix[0] ? prefix : "demo-",
+                 APP[a]);
     demo_topics_t t;
     if (demo_topics_init(&t, prefix, names, sizeof(names)))
         return 1;
