@@ -109,7 +109,7 @@ $(B)/tests/apps/%: tests/apps/%.c $(STLIB)
 
 # After the Criterion binaries, `make test` runs these checks, in order
 # (each is also a target of its own). Add new checks to TEST_CHECKS.
-TEST_CHECKS := test-docs test-exports test-install test-samples \
+TEST_CHECKS := test-docs test-exports test-install test-samples test-demo \
                $(if $(filter 1,$(SANITIZE)),,test-valgrind) test-fuzz
 
 test: test-deps $(TEST_BINS) $(TEST_APPS)
@@ -158,19 +158,31 @@ test-valgrind: $(B)/examples/quickstart $(B)/tests/valgrind-stateful \
 # ---- examples and the demo ---------------------------------------------
 EXAMPLE_DIRS := $(patsubst examples/%/,%,$(sort $(dir $(wildcard examples/*/main.c))))
 EXAMPLE_BINS := $(patsubst %,$(B)/examples/%,$(EXAMPLE_DIRS))
+# The demo also links the other examples' library sources (every .c of
+# examples/*/ except main.c and its own), with -Iexamples.
+EXAMPLE_EXTRA_demo := $(filter-out %/main.c examples/demo/%,$(wildcard examples/*/*.c))
+EXAMPLE_HDRS_demo := $(wildcard examples/*/*.h)
 define EXAMPLE_RULE
-$(B)/examples/$(1): $(wildcard examples/$(1)/*.c) $(wildcard examples/$(1)/*.h) $(STLIB)
+$(B)/examples/$(1): $(wildcard examples/$(1)/*.c) $(wildcard examples/$(1)/*.h) \
+    $(EXAMPLE_EXTRA_$(1)) $(EXAMPLE_HDRS_$(1)) $(STLIB)
 	@mkdir -p $(B)/examples
-	$(CC) $(ALL_CFLAGS) -o $$@ $(wildcard examples/$(1)/*.c) $(STLIB) \
-	    $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Iexamples -o $$@ $(wildcard examples/$(1)/*.c) \
+	    $(EXAMPLE_EXTRA_$(1)) $(STLIB) $(PKG_LIBS)
 endef
 $(foreach d,$(EXAMPLE_DIRS),$(eval $(call EXAMPLE_RULE,$(d))))
 examples: $(EXAMPLE_BINS)
 
-# The README's first command. Until the Kafka runtime lands, the demo runs
-# the quickstart pipeline on the test driver and checks it (PASS or exit 1).
-demo: $(B)/examples/quickstart
-	$(B)/examples/quickstart --describe --records 1000
+# The README's first command: the three example apps together, exactly-once,
+# on the embedded cluster (BOOTSTRAP=host:port: a real cluster), every
+# output checked against the generators' models (PASS, or exit 1).
+demo: $(B)/examples/demo
+	$(B)/examples/demo $(if $(BOOTSTRAP),--bootstrap-servers $(BOOTSTRAP))
+
+# A short demo run in `make test`.
+test-demo: $(B)/examples/demo
+	@$(B)/examples/demo --events 400 --timeout 40 > $(B)/test-demo.log 2>&1 \
+	    || { cat $(B)/test-demo.log; exit 1; }
+	@echo "demo test: ok ($$(tail -1 $(B)/test-demo.log | cut -c1-60)...)"
 
 check: test
 
