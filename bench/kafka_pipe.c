@@ -15,6 +15,17 @@
  *                    (RocksDB store, changelog and record cache on) ->
  *                    to_stream -> to; ratio against the raw pipe (target
  *                    >= 0.5).
+ *   kafka_stateless_eos, kafka_count_eos
+ *                    the same two apps under
+ *                    processing.guarantee=exactly_once_v2 (a transaction
+ *                    per commit interval: begin at the first record,
+ *                    send_offsets_to_transaction, commit); each ratio is
+ *                    against its at-least-once row of the same round
+ *                    (target >= 0.8). The mock does no transaction work
+ *                    (DEV-CLUSTER.md): what these rows measure is the
+ *                    client's and the runtime's side - the transactional
+ *                    requests' round trips, the commit's flush wait, and
+ *                    the stores' transactional layers.
  *
  * Input: N records (480k; 48k with BENCH_QUICK=1), 16-byte keys (100k
  * distinct, drawn uniformly at random), 100-byte values, loaded
@@ -41,10 +52,12 @@
  * to what every commit does per task (RocksDB memtable flush, checkpoint
  * file written with fsync) - see the report in the commit message.
  *
- * Rounds: raw, stateless and count run one after the other, ROUNDS times
- * (1 with BENCH_QUICK=1); each rate is the median round, each ratio the
- * median of the per-round ratios (app / raw of the same round, so that
- * both see the same load on a shared machine).
+ * Rounds: raw, stateless, count, stateless_eos and count_eos run one after
+ * the other, ROUNDS times (1 with BENCH_QUICK=1); each rate is the median
+ * round, each ratio the median of the per-round ratios (app / raw, or
+ * eos / at-least-once, of the same round, so that both see the same load
+ * on a shared machine). The reader reads committed (librdkafka's
+ * default), as a downstream reader of an exactly-once app would.
  *
  * BENCH_KAFKA_COUNT_ONLY=1: the count app's rounds alone, and no BENCH
  * line (for profiling).
@@ -263,12 +276,16 @@ static kstream_topology_t *build(bool count, const char *out, first_t *f)
     return topo;
 }
 
-static void run_app(bool count, int round, run_t *res)
+static void run_app(bool count, bool eos, int round, run_t *res)
 {
     char out[64], app_id[64], errstr[512];
-    const char *what = count ? "count" : "stateless";
+    const char *what = count ? (eos ? "count_eos" : "count")
+                             : (eos ? "stateless_eos" : "stateless");
     snprintf(out, sizeof(out), "%s-out-%d", what, round);
     snprintf(app_id, sizeof(app_id), "bench-%s-%d", what, round);
+    for (char *c = app_id; *c; c++)
+        if (*c == '_')
+            *c = '-';
     memset(res, 0, sizeof(*res));
     kb_create_topic(dc, out, PARTITIONS);
     first_t f = {0, 0};
@@ -278,6 +295,8 @@ static void run_app(bool count, int round, run_t *res)
     if (err)
         bench_die("internal topics: %s", errstr);
     kstream_conf_t *conf = kb_app_conf(bootstrap, app_id, state_dir, true);
+    if (eos)
+        kb_conf_set(conf, "processing.guarantee", "exactly_once_v2");
     kb_reader_t *rd = kb_reader_start(
             bootstrap, out, PARTITIONS,
             count ? KB_READ_COUNTS : KB_READ_RECORDS, 1, n, NKEYS);
@@ -337,13 +356,13 @@ int main(void)
     free(seq);
     kb_print_settings(NAME);
 
-    run_t raw[ROUNDS], sl[ROUNDS], cnt[ROUNDS];
-    double rs[ROUNDS], rc[ROUNDS], v[ROUNDS];
+    run_t raw[ROUNDS], sl[ROUNDS], cnt[ROUNDS], sle[ROUNDS], cnte[ROUNDS];
+    double rs[ROUNDS], rc[ROUNDS], rse[ROUNDS], rce[ROUNDS], v[ROUNDS];
     const char *only = getenv("BENCH_KAFKA_COUNT_ONLY");
     if (only && *only && strcmp(only, "0") != 0) {
         /* For profiling: the count app alone, no BENCH line. */
         for (int r = 0; r < rounds; r++) {
-            run_app(true, r, &cnt[r]);
+            run_app(true, false, r, &cnt[r]);
             printf("%s: count %.0f k rec/s\n", NAME, cnt[r].rate / 1e3);
         }
         kstream_dev_cluster_destroy(dc);
@@ -351,14 +370,20 @@ int main(void)
     }
     for (int r = 0; r < rounds; r++) {
         run_raw(r, &raw[r]);
-        run_app(false, r, &sl[r]);
-        run_app(true, r, &cnt[r]);
+        run_app(false, false, r, &sl[r]);
+        run_app(true, false, r, &cnt[r]);
+        run_app(false, true, r, &sle[r]);
+        run_app(true, true, r, &cnte[r]);
         rs[r] = sl[r].rate / raw[r].rate;
         rc[r] = cnt[r].rate / raw[r].rate;
+        rse[r] = sle[r].rate / sl[r].rate;
+        rce[r] = cnte[r].rate / cnt[r].rate;
         printf("%s: round %d: raw %.0f k rec/s, stateless %.0f k (%.2f), "
-               "count %.0f k (%.2f)\n",
+               "count %.0f k (%.2f), stateless_eos %.0f k (%.2f of "
+               "stateless), count_eos %.0f k (%.2f of count)\n",
                NAME, r + 1, raw[r].rate / 1e3, sl[r].rate / 1e3, rs[r],
-               cnt[r].rate / 1e3, rc[r]);
+               cnt[r].rate / 1e3, rc[r], sle[r].rate / 1e3, rse[r],
+               cnte[r].rate / 1e3, rce[r]);
         fflush(stdout);
     }
     printf("%s: %llu records per run, %d partitions, %d keys, %d round(s)"
@@ -368,6 +393,9 @@ int main(void)
     print_row("kafka_pipe_raw", raw, rounds, NULL, NULL);
     print_row("kafka_stateless", sl, rounds, rs, "0.85");
     print_row("kafka_count", cnt, rounds, rc, "0.50");
+    print_row("kafka_stateless_eos", sle, rounds, rse,
+              "0.80 of kafka_stateless");
+    print_row("kafka_count_eos", cnte, rounds, rce, "0.80 of kafka_count");
 
     for (int r = 0; r < rounds; r++)
         v[r] = raw[r].rate;
@@ -378,6 +406,13 @@ int main(void)
     for (int r = 0; r < rounds; r++)
         v[r] = cnt[r].rate;
     bench_result("kafka_count", median(v, rounds), median(rc, rounds));
+    for (int r = 0; r < rounds; r++)
+        v[r] = sle[r].rate;
+    bench_result("kafka_stateless_eos", median(v, rounds),
+                 median(rse, rounds));
+    for (int r = 0; r < rounds; r++)
+        v[r] = cnte[r].rate;
+    bench_result("kafka_count_eos", median(v, rounds), median(rce, rounds));
     kstream_dev_cluster_destroy(dc);
     return 0;
 }

@@ -19,6 +19,7 @@
  * from the group's committed offsets. */
 #include <string.h>
 
+#include "runtime/kafka_client_int.h"
 #include "runtime/runtime.h"
 
 bool ks_err_txn(kstream_err_t err)
@@ -33,8 +34,13 @@ static kstream_err_t fail(ks_thread_t *th, kstream_err_t err,
     if (!th->failed) {
         th->failed = true;
         th->error_code = err;
-        snprintf(th->error, sizeof(th->error), "%s: %s", what,
-                 kstream_err2str(err));
+        /* The client's own words (librdkafka's error, the call that
+         * failed), so that the message names the cause. */
+        const char *why = th->client ? ks_kafka_client_txn_error(th->client)
+                                     : "";
+        snprintf(th->error, sizeof(th->error), "%s: %s%s%s%s", what,
+                 kstream_err2str(err), *why ? " (" : "", why,
+                 *why ? ")" : "");
         ks_log(&th->log, KS_LOG_ERR, "EOS", "%s", th->error);
     }
     return th->error_code;

@@ -265,12 +265,32 @@ kstream_err_t ks_kafka_txn_send_offsets(ks_client_t *base,
 /* Records of an aborted (or dropped) transaction come back purged; the
  * abort itself reports them, so the owner's delivery_failed is not told
  * (it would run the production error handler for records that were never
- * meant to be written). Every other report goes the usual way. */
+ * meant to be written). Records refused because the producer was fenced
+ * or lost its state (ks_kafka_txn_is_fencing: an out-of-order sequence,
+ * which 2.0.2 makes fatal, an unknown producer id, a newer epoch) are not
+ * the records' fault either: the transaction fails with them and its
+ * calls report KSTREAM_ERR_FENCED, as Kafka Streams turns these send
+ * errors into TaskMigratedException and never gives them to the
+ * production handler (whose default, fail, would stop the thread).
+ * Every other report goes the usual way. */
 void ks_kafka_txn_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                             void *opaque) {
-    if (rkm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
-        rkm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+    ks_kafka_client_t *c = ((ks_kafka_opaque_t *)opaque)->client;
+    rd_kafka_resp_err_t code = rkm->err;
+
+    if (code == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+        code == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
         return;
+    if (code == RD_KAFKA_RESP_ERR__FATAL)
+        code = rd_kafka_fatal_error(rk, NULL, 0);
+    if (code && ks_kafka_txn_is_fencing(code)) {
+        ks_log(&c->opaque.log, KS_LOG_DEBUG, "TXN",
+               "%s: record to %s [%d] refused (%s): the transaction fails "
+               "with it",
+               c->txn_id, rd_kafka_topic_name(rkm->rkt), (int)rkm->partition,
+               rd_kafka_err2name(rkm->err));
+        return;
+    }
     ks_kafka_dr_msg_cb(rk, rkm, opaque);
 }
 
