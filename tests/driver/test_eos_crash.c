@@ -171,7 +171,7 @@ static void run(const char *backend, uint64_t crash_step, bool wipe,
     read_all(drv, "counts", true, &r->out);
     read_all(drv, "enriched", false, &r->out);
     for (int u = 1; u <= 3; u++) {
-        char key[4];
+        char key[16];
         snprintf(key, sizeof(key), "u%d", u);
         kstream_bytes_t v;
         cr_assert(eq(int,
