@@ -17,6 +17,10 @@
  * kstream_test_driver_advance_wall_clock() (it starts at
  * "test.wall.clock.start.ms"). Source topics not created before the first
  * record get 1 partition. Output topics are created on first write.
+ * The driver starts with one application instance (index 0); more join
+ * the same group with kstream_test_driver_add_instance() (see "Several
+ * instances" below). Each call runs every live instance until all of
+ * them are idle.
  * All functions: application thread, one thread at a time.
  * @{
  */
@@ -79,29 +83,36 @@ KSTREAM_EXPORT int64_t kstream_test_driver_wall_clock(
  *  commit input offsets. */
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_commit(
         kstream_test_driver_t *drv);
-/** Read a counter: "records-processed", "records-produced",
+/** Read a counter, summed over the instances that have a thread
+ *  (running, or failed and not restarted yet; with one instance: its
+ *  counters): "records-processed", "records-produced",
  *  "records-dropped" (skipped by an error handler, or by an operator that
  *  needs a key), "late-records-dropped", "duplicates-dropped",
  *  "dlq-records", "process-errors", "production-errors",
  *  "deserialization-errors", "punctuations", "commits",
- *  "records-restored" (changelog records applied by restores).
+ *  "records-restored" (changelog records applied by restores),
+ *  "transactions-committed", "transactions-aborted" (exactly_once_v2).
+ *  A stopped or restarted instance's counters are gone.
  *  @returns KSTREAM_ERR_NOT_FOUND for an unknown name. */
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_metric(
         const kstream_test_driver_t *drv, const char *name, int64_t *value);
 /** The store \p name of the task for \p partition (ignored for global
- *  tables), to read and check in tests; NULL when there is none (yet).
- *  Values of DSL stores read as the operators wrote them (for count(): a
- *  Kafka long). Borrowed until the driver is destroyed. */
+ *  tables: instance 0's copy, else the first running instance's), on
+ *  whichever instance runs that task, to read and check in tests; NULL
+ *  when there is none (yet). Values of DSL stores read as the operators
+ *  wrote them (for count(): a Kafka long). Borrowed until the instance
+ *  closes the task (a rebalance, a stop or restart) or the driver is
+ *  destroyed. */
 KSTREAM_EXPORT kstream_store_t *kstream_test_driver_store(
         kstream_test_driver_t *drv, const char *name, int32_t partition);
 /** Look \p key up in the key-value store \p name of whichever task holds
- *  it. @returns KSTREAM_OK, KSTREAM_ERR_NOT_FOUND, or
+ *  it, on whichever instance runs that task. @returns KSTREAM_OK, KSTREAM_ERR_NOT_FOUND, or
  *  KSTREAM_ERR_UNKNOWN_NAME for an unknown store. */
 KSTREAM_EXPORT kstream_err_t kstream_test_driver_store_get(
         kstream_test_driver_t *drv, const char *name, const void *key,
         size_t klen, kstream_bytes_t *value);
 /**
- * Restart the application instance, as a process restart would: close it
+ * Restart application instance 0, as a process restart would: close it
  * cleanly (commit, write the checkpoint files, close the tasks, leave the
  * group), then start a new instance on the same simulated cluster, group
  * and state directory, which restores its stores from their changelogs -
@@ -109,8 +120,9 @@ KSTREAM_EXPORT kstream_err_t kstream_test_driver_store_get(
  * in-memory stores from the beginning - before processing (restore
  * listener callbacks and "records-restored" show what was restored).
  * Counters start again from 0; output read positions, the wall clock and
- * the restore listener stay. A failed driver is closed without a commit,
- * as after a crash, and runs again.
+ * the restore listener stay. A failed instance is closed without a
+ * commit, as after a crash, and runs again; a stopped one starts again.
+ * The same as kstream_test_driver_restart_instance(drv, 0, wipe_state).
  * @param wipe_state remove the state directory first (a new machine): every
  *                   store restores from the beginning.
  * @returns KSTREAM_OK, KSTREAM_ERR_INVALID_ARG for a NULL \p drv, or the
@@ -131,10 +143,15 @@ KSTREAM_EXPORT kstream_err_t kstream_test_driver_restart(
  * it, or until it times out: 10 s of wall clock), and the call that was
  * running returns KSTREAM_ERR_FATAL with "the instance crashed at step N
  * (kind)" in kstream_test_driver_last_error(). The driver stays failed
- * until kstream_test_driver_restart(), which then closes the crashed
+ * until kstream_test_driver_restart() (or, for any instance,
+ * kstream_test_driver_restart_instance()), which then closes the crashed
  * instance without committing anything and starts a new one, on the same
- * state directory or an empty one. Records piped before or during the
- * crash are in their topics: the new instance processes what its
+ * state directory or an empty one, or until
+ * kstream_test_driver_stop_instance() removes it. Until then the crashed
+ * instance stays a member of the group holding its partitions, as a
+ * process that died before its session timed out. Records piped before
+ * or during the crash are in their topics: the new instance (or, after a
+ * stop, the instances that take its tasks over) processes what its
  * predecessor did not commit.
  *
  * Under exactly_once_v2 each driver call ends with a commit (as Kafka
@@ -145,14 +162,109 @@ KSTREAM_EXPORT kstream_err_t kstream_test_driver_restart(
 /** @returns the number of steps taken so far (0 for NULL). */
 KSTREAM_EXPORT uint64_t
 kstream_test_driver_steps(const kstream_test_driver_t *drv);
-/** Crash the instance when step \p step (> the steps taken so far) is
- *  reached; 0 disarms. A crash happens once.
+/** Crash the instance that takes step \p step (> the steps taken so far)
+ *  when it is reached, whichever it is; 0 disarms. A crash happens once.
  *  @returns KSTREAM_ERR_INVALID_ARG for NULL or a step already past. */
 KSTREAM_EXPORT kstream_err_t
 kstream_test_driver_crash_at(kstream_test_driver_t *drv, uint64_t step);
-/** @returns whether the instance crashed (until the restart). */
+/** @returns whether an instance crashed (until it is restarted or
+ *  stopped). */
 KSTREAM_EXPORT bool
 kstream_test_driver_crashed(const kstream_test_driver_t *drv);
+/** Crash instance \p index at the next step one of its clients takes
+ *  numbered \p step or later (a step already past: its next step); 0
+ *  disarms. A crash happens once; it stays armed across restarts until
+ *  it fires.
+ *  @returns KSTREAM_ERR_INVALID_ARG for NULL or an unknown \p index. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_crash_instance_at(
+        kstream_test_driver_t *drv, int index, uint64_t step);
+/** @returns whether instance \p index crashed (until it is restarted or
+ *  stopped); false for NULL or an unknown index. */
+KSTREAM_EXPORT bool kstream_test_driver_instance_crashed(
+        const kstream_test_driver_t *drv, int index);
+/** Zombies: the group drops instance \p index's member, as after a
+ *  session timeout, just before the operation of the next step its main
+ *  client takes numbered \p step or later (0 disarms). The instance does
+ *  not know and runs on: the others rebalance and take its partitions
+ *  over, and under exactly_once_v2 its transactional offset commit is
+ *  fenced (KSTREAM_ERR_FENCED, KIP-447), so it aborts its transaction,
+ *  closes its tasks dirty and rejoins the group at its next poll. A drop
+ *  before a poll is a plain rejoin.
+ *  @returns KSTREAM_ERR_INVALID_ARG for NULL or an unknown \p index. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_expel_instance_at(
+        kstream_test_driver_t *drv, int index, uint64_t step);
+/** @} */
+
+/**
+ * @name Several instances
+ * Instances of the same application (same topology, configuration and
+ * group), numbered from 0 in the order they were made. Each has its own
+ * state directory and, under exactly_once_v2, its own transactional id
+ * (process id "<index>", thread 0: "<application.id>-<index>-0"). The
+ * group gives each member a range of every source topic's partitions
+ * (by the order members joined; co-partitioned topics go together), so
+ * tasks spread over the instances; members joining or leaving move tasks
+ * (eager rebalance: every member commits and closes its tasks, then
+ * takes its new ones, restoring their stores from their changelogs).
+ * Every driver call runs the live instances in index order, one pass
+ * each, until all are idle, so rebalances happen inside the calls.
+ * kstream_test_driver_store(), _store_get() and _metric() look across
+ * instances; kstream_test_driver_restart() acts on instance 0.
+ * While an instance is failed (a crash, a processing error with
+ * "processing.exception.handler=fail") the driver is failed: calls return
+ * KSTREAM_ERR_FAILED until that instance is restarted or stopped.
+ * @{
+ */
+/** Start another instance and let the group rebalance (its tasks restore
+ *  first). \p index gets its number (-1 on failure).
+ *  @returns KSTREAM_ERR_INVALID_ARG for NULL arguments, the driver's
+ *  failure, or the error that failed the new instance's start. */
+KSTREAM_EXPORT kstream_err_t
+kstream_test_driver_add_instance(kstream_test_driver_t *drv, int *index);
+/** Stop instance \p index as kstream_close() would (commit, checkpoints,
+ *  close its tasks, leave the group), or, when it failed or crashed,
+ *  without committing (the group drops its member, as after a session
+ *  timeout); then the others rebalance and take its tasks over. Its state
+ *  directory stays until kstream_test_driver_restart_instance() starts it
+ *  again. A transaction a crashed instance left open holds back the
+ *  offsets of its partitions until it times out (10 s of wall clock) or
+ *  the instance restarts.
+ *  @returns KSTREAM_ERR_INVALID_ARG for NULL or an unknown \p index,
+ *  KSTREAM_ERR_STATE when it is stopped already, KSTREAM_ERR_FATAL when
+ *  an armed crash hit its final commit (it is stopped all the same), or
+ *  an error of the instances that took its tasks over. */
+KSTREAM_EXPORT kstream_err_t
+kstream_test_driver_stop_instance(kstream_test_driver_t *drv, int index);
+/** Restart instance \p index as kstream_test_driver_restart() does for
+ *  instance 0 (its own state directory, wiped when \p wipe_state), or
+ *  start it again after a stop; the group rebalances.
+ *  @returns KSTREAM_ERR_INVALID_ARG for NULL or an unknown \p index, or
+ *  the error that failed its start. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_restart_instance(
+        kstream_test_driver_t *drv, int index, bool wipe_state);
+/** @returns the number of instances made (stopped ones included: indexes
+ *  0 to n-1), 0 for NULL. */
+KSTREAM_EXPORT int
+kstream_test_driver_instances(const kstream_test_driver_t *drv);
+/** @returns whether instance \p index runs: started (by the driver's
+ *  first call), not stopped, not failed. False for NULL or an unknown
+ *  index. */
+KSTREAM_EXPORT bool kstream_test_driver_instance_running(
+        const kstream_test_driver_t *drv, int index);
+/** The store \p name of instance \p index's task for \p partition (its
+ *  copy of a global table), as kstream_test_driver_store(); NULL when
+ *  that instance does not run the task, is stopped, or for bad
+ *  arguments. */
+KSTREAM_EXPORT kstream_store_t *kstream_test_driver_instance_store(
+        kstream_test_driver_t *drv, int index, const char *name,
+        int32_t partition);
+/** Read a counter of instance \p index alone (names as
+ *  kstream_test_driver_metric(); a stopped instance reads 0).
+ *  @returns KSTREAM_ERR_INVALID_ARG for NULL arguments or an unknown
+ *  \p index, KSTREAM_ERR_NOT_FOUND for an unknown name. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_instance_metric(
+        const kstream_test_driver_t *drv, int index, const char *name,
+        int64_t *value);
 /** @} */
 
 /** Call \p listener (copied; its callbacks may be NULL) with \p opaque

@@ -1,20 +1,13 @@
 /* driver.c - kstream_test_driver_t (Kafka Streams' TopologyTestDriver): the
- * real runtime (one stream thread, its tasks, commit protocol) on the
- * simulated cluster, driven synchronously with a virtual wall clock. */
+ * real runtime (stream threads, their tasks, commit protocol) on the
+ * simulated cluster, driven synchronously with a virtual wall clock. One
+ * application instance from the start; more join with
+ * kstream_test_driver_add_instance() (driver_instances.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dsl/dsl.h"
 #include "testdriver/driver_int.h"
-
-/* Guard against records that loop forever (e.g. a dynamic sink writing
- * back to a source topic). */
-#define KS_DRIVER_MAX_RECORDS_PER_CALL 100000000ull
-
-static int64_t driver_now(void *opaque)
-{
-    return ((kstream_test_driver_t *)opaque)->wall;
-}
 
 kstream_err_t ks_drv_error(kstream_test_driver_t *drv, kstream_err_t err,
                            const char *fmt, ...)
@@ -24,80 +17,6 @@ kstream_err_t ks_drv_error(kstream_test_driver_t *drv, kstream_err_t err,
     vsnprintf(drv->last_error, sizeof(drv->last_error), fmt, ap);
     va_end(ap);
     return err;
-}
-
-/* Clients of the driver's threads: group members of application.id for
- * the main consumer, plain consumers otherwise. */
-static ks_client_t *driver_client(void *opaque, ks_client_kind_t kind,
-                                  const ks_client_events_t *events,
-                                  char *errstr, size_t errstr_size)
-{
-    kstream_test_driver_t *drv = opaque;
-    /* Under exactly-once every consumer reads committed and the main
-     * client is transactional, named as the Kafka runtime names it: the
-     * driver is one process ("0") with one thread (0), the same across
-     * restarts, so a restarted instance fences its crashed predecessor. */
-    char txn_id[512];
-    snprintf(txn_id, sizeof(txn_id), KS_TXN_ID_FMT, drv->app_id, "0", 0);
-    ks_sim_client_conf_t cc = {
-            .group = kind == KS_CLIENT_MAIN ? drv->app_id : NULL,
-            .transactional_id = drv->eos && kind == KS_CLIENT_MAIN ? txn_id
-                                                                   : NULL,
-            .read_committed = drv->eos,
-            .transaction_timeout_ms = 10000};
-    ks_client_t *c = ks_sim_client_new_conf(drv->sim, &cc, events);
-    if (!c)
-        ks_errstr(errstr, errstr_size, "out of memory making a client");
-    return c;
-}
-
-/* A stream thread over the driver's state directory and clients. */
-ks_thread_t *ks_drv_make_thread(kstream_test_driver_t *drv,
-                                const kstream_conf_t *conf, char *errstr,
-                                size_t errstr_size)
-{
-    ks_thread_t *th = ks_thread_new(drv->topo, conf, drv->app_id, driver_now,
-                                    drv, errstr, errstr_size);
-    if (!th)
-        return NULL;
-    /* Every commit checkpoints: what a test sees does not depend on how
-     * many records it piped. */
-    th->checkpoint_records = 0;
-    free(th->state_dir);
-    th->state_dir = ks_strdup(drv->state_dir);
-    if (!th->state_dir) {
-        ks_errstr(errstr, errstr_size, "out of memory");
-        ks_thread_destroy(th);
-        return NULL;
-    }
-    th->factory = (ks_client_factory_t){driver_client, drv};
-    th->rl = drv->rl;
-    th->rl_opaque = drv->rl_opaque;
-    th->has_rl = drv->has_rl;
-    return th;
-}
-
-/* Each driver gets its own state directory, removed at destroy. */
-static int make_state_dir(kstream_test_driver_t *drv,
-                          const kstream_conf_t *conf, char *errstr,
-                          size_t errstr_size)
-{
-    const char *sd = ks_conf_str(conf, "state.dir");
-    char tmpl[1024];
-    snprintf(tmpl, sizeof(tmpl), "%s", sd ? sd : "/tmp/kstream");
-    if (ks_mkdirs(tmpl) != 0) {
-        ks_errstr(errstr, errstr_size, "cannot create state.dir '%s'", tmpl);
-        return -1;
-    }
-    snprintf(tmpl, sizeof(tmpl), "%s/%s-XXXXXX", sd ? sd : "/tmp/kstream",
-             drv->app_id);
-    if (!mkdtemp(tmpl) || !(drv->state_dir = ks_strdup(tmpl))) {
-        ks_errstr(errstr, errstr_size,
-                  "cannot create a state directory in '%s'",
-                  sd ? sd : "/tmp/kstream");
-        return -1;
-    }
-    return 0;
 }
 
 kstream_test_driver_t *kstream_test_driver_new(kstream_topology_t *topology,
@@ -125,8 +44,7 @@ kstream_test_driver_t *kstream_test_driver_new(kstream_topology_t *topology,
     const char *pg = ks_conf_str(c, "processing.guarantee");
     drv->eos = pg && strcmp(pg, "exactly_once_v2") == 0;
     ks_sim_set_crash_hook(drv->sim, ks_drv_crash_hook, drv);
-    if (make_state_dir(drv, c, errstr, errstr_size) != 0 ||
-        !(drv->th = ks_drv_make_thread(drv, c, errstr, errstr_size))) {
+    if (!ks_drv_inst_new(drv, c, errstr, errstr_size)) {
         drv->topo = NULL; /* still the caller's */
         kstream_conf_destroy(own);
         kstream_test_driver_destroy(drv);
@@ -148,7 +66,13 @@ void kstream_test_driver_destroy(kstream_test_driver_t *drv)
 {
     if (!drv)
         return;
-    ks_thread_destroy(drv->th);
+    /* Every client leaves before the sim goes; no crash or expel in the
+     * final commits (the hook looks at the instances being freed). */
+    if (drv->sim)
+        ks_sim_set_crash_hook(drv->sim, NULL, NULL);
+    for (size_t i = 0; i < drv->insts.len; i++)
+        ks_drv_inst_free(drv->insts.items[i]);
+    ks_vec_free(&drv->insts);
     if (drv->cursors) {
         size_t it = 0;
         const char *k;
@@ -158,10 +82,6 @@ void kstream_test_driver_destroy(kstream_test_driver_t *drv)
         ks_map_destroy(drv->cursors);
     }
     ks_sim_destroy(drv->sim);
-    if (drv->state_dir) {
-        ks_rmtree(drv->state_dir);
-        free(drv->state_dir);
-    }
     kstream_topology_destroy(drv->topo);
     kstream_conf_destroy(drv->conf);
     free(drv->app_id);
@@ -173,119 +93,9 @@ static int32_t sim_pcount(void *opaque, const char *topic)
     return ks_sim_partitions(opaque, topic);
 }
 
-/* After a pass that worked, whether another would find nothing to do:
- * nothing buffered, nothing unread, no restore or global table to feed.
- * Saves the empty pass per piped record. */
-static bool quiet(const ks_thread_t *th)
-{
-    if (th->nglobals || ks_thread_restoring(th) ||
-        !ks_sim_client_idle(th->client))
-        return false;
-    for (size_t i = 0; i < th->tasks.len; i++)
-        if (((const ks_task_t *)th->tasks.items[i])->buffered)
-            return false;
-    return true;
-}
-
-/* The thread failed (err): the driver stays failed until a restart. */
-static kstream_err_t thread_failed(kstream_test_driver_t *drv,
-                                   kstream_err_t err)
-{
-    drv->failed = err;
-    if (ks_drv_crash_note(drv))
-        return err;
-    return ks_drv_error(drv, err, "%s", drv->th->error);
-}
-
-static kstream_err_t run_until_idle(kstream_test_driver_t *drv)
-{
-    uint64_t start = drv->th->m.processed;
-    for (;;) {
-        bool worked = false;
-        kstream_err_t err = ks_thread_run_once(drv->th, 0, &worked);
-        if (err) {
-            if (drv->th->failed || ks_drv_crash_note(drv))
-                return thread_failed(drv, err);
-            return ks_drv_error(drv, err, "processing failed: %s",
-                                kstream_err2str(err));
-        }
-        if (!worked || quiet(drv->th))
-            return KSTREAM_OK;
-        if (drv->th->m.processed - start > KS_DRIVER_MAX_RECORDS_PER_CALL) {
-            drv->failed = KSTREAM_ERR_FAILED;
-            return ks_drv_error(drv, KSTREAM_ERR_FAILED,
-                             "more than %llu records from one call: records "
-                             "loop through topics",
-                             KS_DRIVER_MAX_RECORDS_PER_CALL);
-        }
-    }
-}
-
-kstream_err_t ks_drv_commit(kstream_test_driver_t *drv)
-{
-    /* What a commit flushes out of caches may feed later sub-topologies
-     * (through repartition topics), whose caches then hold it: commit
-     * until nothing more moves, so the call leaves nothing buffered. */
-    for (int round = 0; round < 64; round++) {
-        kstream_err_t err = ks_thread_commit(drv->th);
-        if (err && drv->th->failed)
-            return thread_failed(drv, err);
-        if (err)
-            return ks_drv_error(drv, err, "commit failed: %s",
-                                kstream_err2str(err));
-        uint64_t before = drv->th->m.processed;
-        err = run_until_idle(drv);
-        if (err || drv->th->m.processed == before)
-            return err;
-    }
-    return KSTREAM_OK;
-}
-
-kstream_err_t ks_drv_settle(kstream_test_driver_t *drv)
-{
-    kstream_err_t err = run_until_idle(drv);
-    /* Exactly-once output is visible once committed: like Kafka Streams'
-     * TopologyTestDriver, commit after each call. */
-    if (!err && drv->eos)
-        err = ks_drv_commit(drv);
-    return err;
-}
-
-/* Open (and bootstrap) the thread's global tables, then join the group. */
-kstream_err_t ks_drv_start_thread(kstream_test_driver_t *drv)
-{
-    ks_thread_t *th = drv->th;
-    char errstr[512] = "";
-    ks_client_t *gclient = driver_client(drv, KS_CLIENT_GLOBAL, NULL, errstr,
-                                         sizeof(errstr));
-    if (!gclient)
-        return ks_drv_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
-    kstream_err_t err = ks_thread_open_globals(th, gclient, drv->last_error,
-                                               sizeof(drv->last_error));
-    if (err) {
-        drv->failed = err;
-        ks_drv_crash_note(drv);
-        return err;
-    }
-    ks_client_events_t ev = ks_thread_events(th);
-    ks_client_t *client = driver_client(drv, KS_CLIENT_MAIN, &ev, errstr,
-                                        sizeof(errstr));
-    if (!client)
-        return ks_drv_error(drv, KSTREAM_ERR_NO_MEMORY, "%s", errstr);
-    err = ks_thread_attach(th, client);
-    if (err) {
-        drv->failed = err;
-        if (ks_drv_crash_note(drv))
-            return err;
-        return ks_drv_error(drv, err, "starting the instance failed: %s",
-                            th->failed ? th->error : kstream_err2str(err));
-    }
-    return KSTREAM_OK;
-}
-
 kstream_err_t ks_drv_start(kstream_test_driver_t *drv)
 {
-    if (drv->failed)
+    if (drv->failed || ks_drv_failed_inst(drv))
         return ks_drv_error(drv, KSTREAM_ERR_FAILED,
                          "the driver failed earlier: %s", drv->last_error);
     if (drv->started)
@@ -337,11 +147,9 @@ kstream_err_t ks_drv_start(kstream_test_driver_t *drv)
         return err;
     }
     drv->started = true;
-    err = ks_drv_start_thread(drv);
-    if (err) {
-        drv->failed = err;
+    err = ks_drv_start_thread(ks_drv_inst(drv, 0));
+    if (err)
         return err;
-    }
     return ks_drv_settle(drv);
 }
 
@@ -354,12 +162,31 @@ kstream_err_t kstream_test_driver_set_restore_listener(
     drv->rl = *listener;
     drv->rl_opaque = opaque;
     drv->has_rl = true;
-    if (drv->th) {
-        drv->th->rl = drv->rl;
-        drv->th->rl_opaque = opaque;
-        drv->th->has_rl = true;
+    for (size_t i = 0; i < drv->insts.len; i++) {
+        ks_thread_t *th = ((ks_drv_inst_t *)drv->insts.items[i])->th;
+        if (th) {
+            th->rl = drv->rl;
+            th->rl_opaque = opaque;
+            th->has_rl = true;
+        }
     }
     return KSTREAM_OK;
+}
+
+/* Whether topic (a full name) is read by a source of the topology. */
+static bool is_source(const kstream_test_driver_t *drv, const char *topic)
+{
+    const kstream_topology_t *t = drv->topo;
+    char name[512];
+    for (size_t i = 0; i < t->nodes.len; i++) {
+        const ks_node_t *n = t->nodes.items[i];
+        for (size_t k = 0; n->type == KS_NODE_SOURCE && k < n->ntopics; k++)
+            if (strcmp(ks_topic_name(n->topics[k], n->internal, drv->app_id,
+                                     name, sizeof(name)),
+                       topic) == 0)
+                return true;
+    }
+    return false;
 }
 
 kstream_err_t kstream_test_driver_create_topic(kstream_test_driver_t *drv,
@@ -368,7 +195,7 @@ kstream_err_t kstream_test_driver_create_topic(kstream_test_driver_t *drv,
 {
     if (!drv || !topic || !ks_dsl_topic_valid(topic) || partitions < 1)
         return KSTREAM_ERR_INVALID_ARG;
-    if (drv->started && ks_map_get(drv->th->sources, topic))
+    if (drv->started && is_source(drv, topic))
         return ks_drv_error(drv, KSTREAM_ERR_STATE,
                          "source topic '%s' must be created before the "
                          "first record",
@@ -415,14 +242,16 @@ kstream_err_t kstream_test_driver_pipe_ex(kstream_test_driver_t *drv,
     /* Let the stores this record will touch start fetching while it is
      * stored and polled (runtime/hint.c). */
     const ks_rqueue_t *hq = NULL;
-    if (key && drv->th) {
-        int32_t hp = partition >= 0 ? partition
-                                    : ks_sim_key_partition(drv->sim, topic,
-                                                           key, key_len);
-        hq = hp >= 0 ? ks_thread_hint_queue(drv->th, topic, hp) : NULL;
-        if (hq)
-            ks_rqueue_hint(hq, key, key_len, false);
+    int32_t hp = key && partition < 0 ? ks_sim_key_partition(drv->sim, topic,
+                                                             key, key_len)
+                                      : partition;
+    for (size_t i = 0; key && hp >= 0 && !hq && i < drv->insts.len; i++) {
+        ks_drv_inst_t *in = drv->insts.items[i];
+        hq = ks_drv_inst_live(in) ? ks_thread_hint_queue(in->th, topic, hp)
+                                  : NULL;
     }
+    if (hq)
+        ks_rqueue_hint(hq, key, key_len, false);
     ks_out_t out = {.topic = topic,
                     .partition = partition,
                     .key = key,
@@ -498,9 +327,12 @@ kstream_err_t kstream_test_driver_advance_wall_clock(
     drv->wall += ms;
     /* Transactions left open by a crashed instance time out. */
     ks_sim_tick(drv->sim, drv->wall);
-    err = ks_thread_punctuate_wall(drv->th);
-    if (err)
-        return thread_failed(drv, err);
+    for (size_t i = 0; i < drv->insts.len; i++) {
+        ks_drv_inst_t *in = drv->insts.items[i];
+        if (ks_drv_inst_live(in) &&
+            (err = ks_thread_punctuate_wall(in->th)) != KSTREAM_OK)
+            return ks_drv_inst_failed(in, err);
+    }
     return ks_drv_settle(drv);
 }
 

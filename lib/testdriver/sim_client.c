@@ -34,7 +34,10 @@
  * (Kafka's consumer waits on UNSTABLE_OFFSET_COMMIT, KIP-447).
  *
  * Zombies. A client the group dropped (ks_sim_client_expel) rejoins at its
- * next poll; until then its transactional offset sends are fenced.
+ * next poll; until then its transactional offset sends are fenced. That
+ * poll first revokes what it owned while it is still out of the group
+ * (its partitions were lost), so a commit the owner tries then is fenced
+ * too, and only then rejoins.
  *
  * Producing, offsets and transactions are in sim_client_txn.c. */
 #include <stdlib.h>
@@ -176,6 +179,19 @@ static bool target_stale(const sim_client_t *c) {
 static kstream_err_t sim_rebalance(sim_client_t *c) {
     kstream_err_t err;
     if (!ks_sim_group_has(c->group, c)) { /* expelled: rejoin */
+        /* Its partitions are lost, and it hears so before it rejoins
+         * (Kafka's onPartitionsLost): a commit the owner tries now is
+         * still fenced, so a zombie's open transaction cannot commit
+         * with the generation it is about to get. */
+        if (c->owned.n > 0) {
+            err = sim_event_tps(c);
+            if (err)
+                return err;
+            if (c->base.events.revoked)
+                c->base.events.revoked(c->base.events.owner, c->evtps,
+                                       c->owned.n);
+            c->owned.n = 0;
+        }
         if (ks_sim_group_join(c->group, c, c->order) != 0)
             return KSTREAM_ERR_NO_MEMORY;
     }
