@@ -95,9 +95,15 @@ static int32_t sim_pcount(void *opaque, const char *topic)
 
 kstream_err_t ks_drv_start(kstream_test_driver_t *drv)
 {
-    if (drv->failed || ks_drv_failed_inst(drv))
-        return ks_drv_error(drv, KSTREAM_ERR_FAILED,
-                         "the driver failed earlier: %s", drv->last_error);
+    if (drv->failed || ks_drv_failed_inst(drv)) {
+        /* Formatted from a copy: last_error is also the destination. */
+        char prev[sizeof(drv->last_error)];
+        const char *tag = "the driver failed earlier: ";
+        snprintf(prev, sizeof(prev), "%s", drv->last_error);
+        if (strncmp(prev, tag, strlen(tag)) == 0)
+            return KSTREAM_ERR_FAILED; /* already said */
+        return ks_drv_error(drv, KSTREAM_ERR_FAILED, "%s%s", tag, prev);
+    }
     if (drv->started)
         return KSTREAM_OK;
     const kstream_topology_t *t = drv->topo;
