@@ -164,6 +164,10 @@ typedef struct ks_client_ops {
     /* Drop the producer and make a new one with the same transactional id
      * (after KSTREAM_ERR_TXN_UNKNOWN); txn_init follows. */
     kstream_err_t (*txn_reset)(ks_client_t *c);
+    /* The client's own words on its last transactional failure (the call
+     * and the broker's error), "" when it has none; for messages. May be
+     * NULL. */
+    const char *(*txn_error)(const ks_client_t *c);
     /* Leave the group and free everything. */
     void (*destroy)(ks_client_t *c);
 } ks_client_ops_t;

@@ -19,7 +19,6 @@
  * from the group's committed offsets. */
 #include <string.h>
 
-#include "runtime/kafka_client_int.h"
 #include "runtime/runtime.h"
 
 bool ks_err_txn(kstream_err_t err)
@@ -36,8 +35,9 @@ static kstream_err_t fail(ks_thread_t *th, kstream_err_t err,
         th->error_code = err;
         /* The client's own words (librdkafka's error, the call that
          * failed), so that the message names the cause. */
-        const char *why = th->client ? ks_kafka_client_txn_error(th->client)
-                                     : "";
+        const char *why = th->client && th->client->ops->txn_error
+                                  ? th->client->ops->txn_error(th->client)
+                                  : "";
         snprintf(th->error, sizeof(th->error), "%s: %s%s%s%s", what,
                  kstream_err2str(err), *why ? " (" : "", why,
                  *why ? ")" : "");

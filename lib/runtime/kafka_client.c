@@ -131,6 +131,7 @@ static const ks_client_ops_t ks_kafka_txn_ops = {
         .txn_commit = ks_kafka_txn_commit,
         .txn_abort = ks_kafka_txn_abort,
         .txn_reset = ks_kafka_txn_reset,
+        .txn_error = ks_kafka_client_txn_error,
         .destroy = ks_kafka_destroy,
 };
 
