@@ -150,13 +150,13 @@ Test(e2e, count_on_four_partitions_with_queries_and_stats)
      * middle would replay uncommitted input (at-least-once; the mock
      * refuses revoke-time commits) and the store could run ahead of the
      * output read below. */
-    cr_assert(it_wait_state(app, KSTREAM_STATE_RUNNING, 10000));
+    cr_assert(it_wait_state(app, KSTREAM_STATE_RUNNING, 30000));
     it_produce_keys(bs, "in", 0, 1000, 50);
     int64_t want[50];
     for (int i = 0; i < 50; i++)
         want[i] = 20;
     cr_assert(it_wait_counts(bs, "out", 50, want, true, 30000));
-    cr_assert(it_wait_state(app, KSTREAM_STATE_RUNNING, 10000));
+    cr_assert(it_wait_state(app, KSTREAM_STATE_RUNNING, 30000));
     /* Interactive queries see the counts (Kafka longs). */
     cr_assert_eq(kstream_query_get(app, "counts", "k7", 2, &v, &vlen),
                  KSTREAM_OK);
