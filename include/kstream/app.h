@@ -77,7 +77,9 @@ typedef void(kstream_state_cb)(kstream_state_t new_state,
 /** Restoration of one store partition from its changelog. @locality
  *  stream thread. */
 typedef struct kstream_restore_listener_s {
-    /** Restoring [start_offset, end_offset) of the changelog. */
+    /** Restoring [start_offset, end_offset) of the changelog: the restore
+     *  consumer has been given the partition (after every task of the
+     *  assignment was made). */
     void (*on_start)(const char *store, const char *changelog,
                      int32_t partition, int64_t start_offset,
                      int64_t end_offset, void *opaque);

@@ -29,9 +29,9 @@ static bool move_allowed(kstream_state_t from, kstream_state_t to)
     return true;
 }
 
-void ks_app_set_state(kstream_t *app, kstream_state_t to)
+/* Under app->mu. */
+static void set_state_locked(kstream_t *app, kstream_state_t to)
 {
-    pthread_mutex_lock(&app->mu);
     kstream_state_t from = app->state;
     if (move_allowed(from, to)) {
         app->state = to;
@@ -40,6 +40,12 @@ void ks_app_set_state(kstream_t *app, kstream_state_t to)
         if (app->state_cb)
             app->state_cb(to, from, app->state_opaque);
     }
+}
+
+void ks_app_set_state(kstream_t *app, kstream_state_t to)
+{
+    pthread_mutex_lock(&app->mu);
+    set_state_locked(app, to);
     pthread_mutex_unlock(&app->mu);
 }
 
@@ -61,14 +67,20 @@ void ks_app_update_state(kstream_t *app)
 {
     if (atomic_load(&app->stop))
         return;
+    /* Read and set under the lock: each thread calls this after changing
+     * its own status, so the last caller sees every status. Computed
+     * outside it, a thread's stale REBALANCING could land after another
+     * thread's RUNNING and stay. */
+    pthread_mutex_lock(&app->mu);
     bool running = true;
     for (int i = 0; i < app->nthreads; i++) {
         int s = atomic_load(&app->threads[i].status);
         if (s == KS_ATS_STARTING || s == KS_ATS_REBALANCING)
             running = false;
     }
-    ks_app_set_state(app, running ? KSTREAM_STATE_RUNNING
+    set_state_locked(app, running ? KSTREAM_STATE_RUNNING
                                   : KSTREAM_STATE_REBALANCING);
+    pthread_mutex_unlock(&app->mu);
 }
 
 kstream_state_t kstream_state(const kstream_t *app)

@@ -215,20 +215,29 @@ kstream_err_t ks_task_restore_begin(ks_task_t *task, ks_thread_t *th,
             return err;
         }
         log->restoring = true;
-        log->started_ms = ks_clock_mono_ms();
+        log->announced = false;
         task->restoring = true;
         th->restore.dirty = true;
-        const char *store = log_store_name(task, log);
-        ks_log(&th->log, KS_LOG_INFO, "RESTORE",
-               "task %d_%d: restoring store '%s' from %s [%d], offsets "
-               "%" PRId64 " to %" PRId64,
-               task->sub->id, (int)task->partition, store, log->topic,
-               (int)task->partition, log->start, log->end);
-        if (th->has_rl && th->rl.on_start)
-            th->rl.on_start(store, log->topic, task->partition, log->start,
-                            log->end, th->rl_opaque);
     }
     return KSTREAM_OK;
+}
+
+/* A restore starts when the restore consumer is given its partition
+ * (Kafka Streams' onRestoreStart, from the changelog reader): after every
+ * task of an assignment was made, not while the next ones are opened. */
+static void announce(ks_thread_t *th, ks_task_t *task, ks_store_log_t *log)
+{
+    const char *store = log_store_name(task, log);
+    log->announced = true;
+    log->started_ms = ks_clock_mono_ms();
+    ks_log(&th->log, KS_LOG_INFO, "RESTORE",
+           "task %d_%d: restoring store '%s' from %s [%d], offsets "
+           "%" PRId64 " to %" PRId64,
+           task->sub->id, (int)task->partition, store, log->topic,
+           (int)task->partition, log->start, log->end);
+    if (th->has_rl && th->rl.on_start)
+        th->rl.on_start(store, log->topic, task->partition, log->start,
+                        log->end, th->rl_opaque);
 }
 
 /* The restoring partitions of every task, from their positions. */
@@ -257,9 +266,16 @@ static kstream_err_t reassign(ks_thread_t *th)
     kstream_err_t err = c->ops->assign(c, tps, n);
     free(tps);
     th->restore.last = NULL;
-    if (!err)
-        th->restore.dirty = false;
-    return err;
+    if (err)
+        return err;
+    th->restore.dirty = false;
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        for (size_t i = 0; task->restoring && i < task->nlogs; i++)
+            if (task->logs[i].restoring && !task->logs[i].announced)
+                announce(th, task, &task->logs[i]);
+    }
+    return KSTREAM_OK;
 }
 
 kstream_err_t ks_thread_restore_fetch(ks_thread_t *th, int timeout_ms,
@@ -364,6 +380,8 @@ static bool log_progress(ks_thread_t *th, ks_task_t *task,
                    log->restored, log->position, log->end);
         }
     }
+    if (!log->announced)
+        return false; /* the consumer has not been given it yet */
     int64_t lag = -1;
     ks_client_t *c = th->restore.client;
     ks_tp_t tp = {log->topic, task->partition};
@@ -373,6 +391,11 @@ static bool log_progress(ks_thread_t *th, ks_task_t *task,
         !(c->ops->lag && c->ops->lag(c, &tp, &lag) == 0 && lag == 0))
         return false;
     log->restoring = false;
+    /* Paused, not unassigned: a new assignment would restart the fetches
+     * of every other partition still restoring (and drop what they have
+     * fetched ahead). The next reassignment leaves it out. */
+    if (c->ops->pause)
+        c->ops->pause(c, &tp);
     ks_log(&th->log, KS_LOG_INFO, "RESTORE",
            "task %d_%d: store '%s' restored: %" PRIu64 " records from %s "
            "[%d] in %" PRId64 " ms",
@@ -389,7 +412,6 @@ static bool log_progress(ks_thread_t *th, ks_task_t *task,
 static kstream_err_t task_restored(ks_thread_t *th, ks_task_t *task)
 {
     task->restoring = false;
-    th->restore.dirty = true;
     th->restore.last = NULL;
     kstream_err_t err = ks_task_init_nodes(task, th);
     if (err) {

@@ -54,6 +54,7 @@ typedef struct ks_store_log {
     bool persistent;    /* RocksDB: checkpointed */
     bool timestamped;   /* values carry the 8-byte BE timestamp prefix */
     bool restoring;
+    bool announced;     /* on_start told: the restore consumer has it */
     int64_t start;      /* first offset to restore (0: the beginning) */
     int64_t end;        /* changelog end offset when the task was made */
     int64_t position;   /* next offset to apply; the store holds [0, it) */
