@@ -157,6 +157,34 @@ kstream_err_t ks_kafka_subscribe(ks_client_t *base, const char *const *topics,
     return KSTREAM_OK;
 }
 
+/* Metadata of the assigned topics, asked for before the assignment.
+ * 2.0.2 starts fetching a manually assigned partition only once it knows
+ * the partition's leader, and learns it for a topic it has not seen at its
+ * next topic scan, up to 1 s later (the restore and global consumers would
+ * idle that long at each first assignment). A failure here only leaves
+ * that to the scan. */
+static void kc_warm_metadata(ks_kafka_client_t *c, const ks_tp_offset_t *tps,
+                             size_t n) {
+    size_t i, j;
+
+    for (i = 0; i < n; i++) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_topic_t *rkt;
+
+        for (j = 0; j < i && strcmp(tps[j].topic, tps[i].topic); j++)
+            ;
+        if (j < i)
+            continue; /* asked already */
+        rkt = rd_kafka_topic_new(c->consumer, tps[i].topic, NULL);
+        if (!rkt)
+            continue;
+        if (rd_kafka_metadata(c->consumer, 0, rkt, &md,
+                              c->api_timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+            rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+    }
+}
+
 kstream_err_t ks_kafka_assign(ks_client_t *base, const ks_tp_offset_t *tps,
                               size_t n) {
     ks_kafka_client_t *c = (ks_kafka_client_t *)base;
@@ -176,6 +204,7 @@ kstream_err_t ks_kafka_assign(ks_client_t *base, const ks_tp_offset_t *tps,
     }
     if (n == 0)
         return ks_kafka_err(rd_kafka_assign(c->consumer, NULL));
+    kc_warm_metadata(c, tps, n);
     list = rd_kafka_topic_partition_list_new((int)n);
     if (!list)
         return KSTREAM_ERR_NO_MEMORY;

@@ -139,6 +139,10 @@ static rocksdb_options_t *store_options(const ks_rocksdb_env_t *env,
     rocksdb_options_set_table_cache_numshardbits(opts, 0);
     rocksdb_options_set_write_buffer_size(opts, share);
     rocksdb_options_set_arena_block_size(opts, arena_block(share));
+    /* Flushes run on the environment's high-priority threads, one by
+     * default for the whole process: with a store per task, a restore's
+     * memtables queued behind each other's SST writes and syncs. */
+    rocksdb_options_set_max_background_flushes(opts, RDB_FLUSH_THREADS);
     if (bulk) {
         rocksdb_options_set_memtable_vector_rep(opts);
         /* (A vector memtable takes one writer at a time: ours.) */

@@ -15,6 +15,7 @@
 
 #define RDB_MIN_MEMORY ((size_t)1 << 20)
 #define RDB_MAX_WRITE_BUFFERS 2
+#define RDB_FLUSH_THREADS 4 /* memtable flushes at once, all stores */
 #define RDB_MIN_WRITE_BUFFER ((size_t)64 << 10)
 #define RDB_MAX_ARENA_BLOCK ((size_t)1 << 20)
 #define RDB_LOG_FILES 2
