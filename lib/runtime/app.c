@@ -1,5 +1,7 @@
 /* app.c - kstream_t (Kafka Streams' KafkaStreams): the state machine and its
  * listener, start-up checks, the stream threads' life, and close. */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -277,6 +279,11 @@ static void *thread_main(void *arg)
     ks_app_thread_t *at = arg;
     kstream_t *app = at->app;
     at->started_ms = ks_clock_mono_ms();
+    /* Named as in top, perf and gdb: "kstream-<thread>" (Kafka Streams'
+     * StreamThread-N). A name that does not fit is simply not set. */
+    char name[16];
+    snprintf(name, sizeof(name), "kstream-%d", at->idx);
+    pthread_setname_np(pthread_self(), name);
     char err[900] = "";
     kstream_err_t e = thread_setup(at, err, sizeof(err));
     if (e)

@@ -58,7 +58,13 @@ struct kv_rdb {
     rocksdb_writeoptions_t *wopts; /* WAL off */
     rocksdb_flushoptions_t *fopts; /* wait */
     rocksdb_pinnableslice_t *pinned; /* value of the last get */
-    rocksdb_writebatch_t *batch;     /* pending puts and deletes */
+    rocksdb_writebatch_t *batch;     /* what one write applies */
+    /* Pending puts and deletes, in put order, each [klen u32][vlen u32,
+     * UINT32_MAX: delete][key][value]; written sorted by key (the skip
+     * list then inserts each next to the previous one). */
+    uint8_t *pend;
+    size_t pend_len, pend_cap;
+    size_t pend_at[RDB_BATCH_MAX]; /* each pending put's place in pend */
     size_t nbatch, batch_bytes;
     size_t batch_limit; /* bytes: a quarter of the share at open */
     uint64_t bits[RDB_BATCH_BITS / 64]; /* hashes of the pending keys */

@@ -435,3 +435,36 @@ Test(rocksdb, bulk_mode_loads_then_reads_everything) {
     assert_str(s, "b00007", NULL);
     s->ops->close(s);
 }
+
+/* Pending puts are written sorted by key: a key put twice (and deleted)
+ * within one batch must still end with its last write, whatever the
+ * order of the other keys around it. No get comes between the puts (a
+ * get of a pending key writes the batch first). */
+Test(rocksdb, a_batch_written_in_key_order_keeps_each_keys_last_write) {
+    new_env(8u << 20);
+    ks_store_t *s = open_store("sorted");
+    put_str(s, "m", "1");
+    put_str(s, "b", "1");
+    put_str(s, "z", "1");
+    put_str(s, "m", "2");
+    put_str(s, "b", NULL);
+    put_str(s, "a", "1");
+    put_str(s, "mm", "1");
+    put_str(s, "b", "3");
+    put_str(s, "z", NULL);
+    ks_iter_t *it = NULL;
+    cr_assert(eq(int, ks_store_all(s, &it), KSTREAM_OK));
+    const char *want[][2] = {{"a", "1"}, {"b", "3"}, {"m", "2"}, {"mm", "1"}};
+    size_t n = 0;
+    kstream_bytes_t k, v;
+    while (it->ops->next(it, &k, &v) == KSTREAM_OK) {
+        cr_assert_lt(n, 4);
+        cr_assert(eq(int, (int)k.len, (int)strlen(want[n][0])));
+        cr_assert(eq(int, memcmp(k.data, want[n][0], k.len), 0));
+        cr_assert(eq(int, memcmp(v.data, want[n][1], v.len), 0));
+        n++;
+    }
+    it->ops->close(it);
+    cr_assert(eq(sz, n, 4));
+    s->ops->close(s);
+}
