@@ -107,8 +107,11 @@ kstream_err_t ks_rdb_batch_write(kv_rdb_t *s) {
         return KSTREAM_OK;
     /* Sorted, the memtable's skip list finds each insert point from the
      * previous one instead of from its top: most of a write's time when
-     * the keys came in random order (a cache flush, a restore). */
-    qsort_r(s->pend_at, s->nbatch, sizeof(s->pend_at[0]), pend_cmp, s->pend);
+     * the keys came in random order (a cache flush). A bulk load's vector
+     * memtable appends, and sorts once when it is flushed. */
+    if (!s->bulk)
+        qsort_r(s->pend_at, s->nbatch, sizeof(s->pend_at[0]), pend_cmp,
+                s->pend);
     for (size_t i = 0; i < s->nbatch; i++) {
         const uint8_t *p = s->pend + s->pend_at[i];
         uint32_t klen = pend_u32(p), vlen = pend_u32(p + 4);
