@@ -161,8 +161,10 @@ kstream_err_t ks_kafka_subscribe(ks_client_t *base, const char *const *topics,
  * 2.0.2 starts fetching a manually assigned partition only once it knows
  * the partition's leader, and learns it for a topic it has not seen at its
  * next topic scan, up to 1 s later (the restore and global consumers would
- * idle that long at each first assignment). A failure here only leaves
- * that to the scan. */
+ * idle that long at each first assignment). A failure or a slow answer
+ * (no broker up: at most KC_WARM_METADATA_MS) only leaves that to the
+ * scan. */
+#define KC_WARM_METADATA_MS 2000 /* the thread waits no longer for it */
 static void kc_warm_metadata(ks_kafka_client_t *c, const ks_tp_offset_t *tps,
                              size_t n) {
     size_t i, j;
@@ -179,7 +181,10 @@ static void kc_warm_metadata(ks_kafka_client_t *c, const ks_tp_offset_t *tps,
         if (!rkt)
             continue;
         if (rd_kafka_metadata(c->consumer, 0, rkt, &md,
-                              c->api_timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                              c->api_timeout_ms < KC_WARM_METADATA_MS
+                                      ? c->api_timeout_ms
+                                      : KC_WARM_METADATA_MS) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR)
             rd_kafka_metadata_destroy(md);
         rd_kafka_topic_destroy(rkt);
     }
