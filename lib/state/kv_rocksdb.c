@@ -77,7 +77,6 @@ static size_t batch_bit(const void *key, size_t klen) {
     return (size_t)(ks_hash_bytes(key, klen) & (RDB_BATCH_BITS - 1));
 }
 
-/* Write the pending batch, if any. */
 static uint32_t pend_u32(const uint8_t *p) {
     uint32_t v;
 
@@ -98,6 +97,7 @@ static int pend_cmp(const void *a, const void *b, void *arg) {
     return c ? c : (x > y) - (x < y);
 }
 
+/* Write the pending batch, if any. */
 kstream_err_t ks_rdb_batch_write(kv_rdb_t *s) {
     char *err = NULL;
 
@@ -111,9 +111,9 @@ kstream_err_t ks_rdb_batch_write(kv_rdb_t *s) {
      * memtable appends, and sorts once when it is flushed. */
     if (!s->bulk)
         qsort_r(s->pend_at, s->nbatch, sizeof(s->pend_at[0]), pend_cmp,
-                s->pend);
+                s->pend.data);
     for (size_t i = 0; i < s->nbatch; i++) {
-        const uint8_t *p = s->pend + s->pend_at[i];
+        const uint8_t *p = s->pend.data + s->pend_at[i];
         uint32_t klen = pend_u32(p), vlen = pend_u32(p + 4);
 
         if (vlen == UINT32_MAX)
@@ -128,7 +128,7 @@ kstream_err_t ks_rdb_batch_write(kv_rdb_t *s) {
         s->bits[s->words[i]] = 0;
     s->nbatch = 0;
     s->batch_bytes = 0;
-    s->pend_len = 0;
+    s->pend.len = 0;
     if (err)
         return rdb_fail(s, "write", err);
     return KSTREAM_OK;
@@ -180,25 +180,17 @@ static kstream_err_t rdb_put(ks_store_t *store, const void *key, size_t klen,
     if (klen >= UINT32_MAX || (value && vlen >= UINT32_MAX))
         return KSTREAM_ERR_INVALID_ARG; /* over RocksDB's own limits */
     size_t need = 8 + klen + (value ? vlen : 0);
-    if (s->pend_len + need > s->pend_cap) {
-        size_t cap = s->pend_cap ? s->pend_cap : 4096;
-        while (cap < s->pend_len + need)
-            cap *= 2;
-        uint8_t *np = realloc(s->pend, cap);
-        if (!np)
-            return KSTREAM_ERR_NO_MEMORY;
-        s->pend = np;
-        s->pend_cap = cap;
-    }
-    uint8_t *p = s->pend + s->pend_len;
+    if (ks_buf_reserve(&s->pend, need))
+        return KSTREAM_ERR_NO_MEMORY;
+    uint8_t *p = s->pend.data + s->pend.len;
     uint32_t k32 = (uint32_t)klen, v32 = value ? (uint32_t)vlen : UINT32_MAX;
     memcpy(p, &k32, 4);
     memcpy(p + 4, &v32, 4);
     memcpy(p + 8, key, klen);
     if (value && vlen)
         memcpy(p + 8 + klen, value, vlen);
-    s->pend_at[s->nbatch] = s->pend_len;
-    s->pend_len += need;
+    s->pend_at[s->nbatch] = s->pend.len;
+    s->pend.len += need;
     b = batch_bit(key, klen);
     s->bits[b / 64] |= (uint64_t)1 << (b % 64);
     s->words[s->nbatch++] = (uint16_t)(b / 64);

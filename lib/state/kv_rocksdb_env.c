@@ -214,7 +214,7 @@ static void store_free(kv_rdb_t *s) {
     rocksdb_writeoptions_destroy(s->wopts);
     rocksdb_flushoptions_destroy(s->fopts);
     rocksdb_writebatch_destroy(s->batch);
-    free(s->pend);
+    ks_buf_free(&s->pend);
     free(s->dir);
     free(s);
 }

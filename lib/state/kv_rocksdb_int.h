@@ -62,8 +62,7 @@ struct kv_rdb {
     /* Pending puts and deletes, in put order, each [klen u32][vlen u32,
      * UINT32_MAX: delete][key][value]; written sorted by key (the skip
      * list then inserts each next to the previous one). */
-    uint8_t *pend;
-    size_t pend_len, pend_cap;
+    ks_buf_t pend;
     size_t pend_at[RDB_BATCH_MAX]; /* each pending put's place in pend */
     size_t nbatch, batch_bytes;
     size_t batch_limit; /* bytes: a quarter of the share at open */
