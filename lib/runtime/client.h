@@ -81,8 +81,9 @@ typedef struct ks_client_ops {
                                size_t ntopics);
     /* Consume these partitions from these offsets (-1: the beginning)
      * without joining the group: global tables and restoration. Replaces
-     * any earlier manual assignment; not for a subscribed client
-     * (KSTREAM_ERR_STATE). */
+     * any earlier manual assignment, and every partition named starts
+     * unpaused (one paused before, then left out, is read again); not for
+     * a subscribed client (KSTREAM_ERR_STATE). */
     kstream_err_t (*assign)(ks_client_t *c, const ks_tp_offset_t *tps,
                             size_t n);
     /* Up to max records from assigned, unpaused partitions, in offset order

@@ -332,6 +332,8 @@ static void ks_kafka_destroy(ks_client_t *base) {
         rd_kafka_destroy(c->producer);
     }
     ks_written_free(&c->written);
+    if (c->paused)
+        rd_kafka_topic_partition_list_destroy(c->paused);
     kstream_conf_destroy(c->conf);
     free(c->evtps);
     free(c);

@@ -190,6 +190,37 @@ static void kc_warm_metadata(ks_kafka_client_t *c, const ks_tp_offset_t *tps,
     }
 }
 
+/* A new assignment starts every partition it names unpaused (the
+ * contract of client.h, kept by the test driver's client too). librdkafka
+ * keeps an application pause on the partition across assignments: a
+ * restore consumer pauses a finished changelog partition, and the same
+ * partition, assigned again for a later restore, would never be fetched.
+ * Only partitions this client paused are resumed: resuming one that is not
+ * paused still bumps its fetch version and drops what was fetched. */
+static void kc_unpause_assigned(ks_kafka_client_t *c,
+                                const rd_kafka_topic_partition_list_t *list) {
+    rd_kafka_topic_partition_list_t *resume;
+    int i;
+
+    if (!c->paused || c->paused->cnt == 0)
+        return;
+    resume = rd_kafka_topic_partition_list_new(list->cnt);
+    if (!resume)
+        return;
+    for (i = 0; i < list->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &list->elems[i];
+        if (rd_kafka_topic_partition_list_del(c->paused, tp->topic,
+                                              tp->partition))
+            rd_kafka_topic_partition_list_add(resume, tp->topic,
+                                              tp->partition);
+    }
+    if (resume->cnt > 0 && rd_kafka_resume_partitions(c->consumer, resume))
+        ks_log(&c->opaque.log, KS_LOG_WARNING, "CLIENT",
+               "%s: resuming %d re-assigned partition(s) failed",
+               rd_kafka_name(c->consumer), resume->cnt);
+    rd_kafka_topic_partition_list_destroy(resume);
+}
+
 kstream_err_t ks_kafka_assign(ks_client_t *base, const ks_tp_offset_t *tps,
                               size_t n) {
     ks_kafka_client_t *c = (ks_kafka_client_t *)base;
@@ -219,6 +250,8 @@ kstream_err_t ks_kafka_assign(ks_client_t *base, const ks_tp_offset_t *tps,
                 ->offset = tps[i].offset < 0 ? RD_KAFKA_OFFSET_BEGINNING
                                              : tps[i].offset;
     err = rd_kafka_assign(c->consumer, list);
+    if (!err)
+        kc_unpause_assigned(c, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (err)
         ks_log(&c->opaque.log, KS_LOG_ERR, "CLIENT", "%s: assign: %s",
@@ -393,6 +426,18 @@ static kstream_err_t kc_set_paused(ks_kafka_client_t *c, const ks_tp_t *tp,
                 : rd_kafka_resume_partitions(c->consumer, list);
     res = kc_tp_err(err, list);
     rd_kafka_topic_partition_list_destroy(list);
+    if (res == KSTREAM_OK && !pause && c->paused)
+        rd_kafka_topic_partition_list_del(c->paused, tp->topic, tp->partition);
+    if (res == KSTREAM_OK && pause &&
+        !(c->paused && rd_kafka_topic_partition_list_find(
+                               c->paused, tp->topic, tp->partition))) {
+        if (!c->paused)
+            c->paused = rd_kafka_topic_partition_list_new(4);
+        if (!c->paused)
+            return KSTREAM_ERR_NO_MEMORY;
+        rd_kafka_topic_partition_list_add(c->paused, tp->topic,
+                                          tp->partition);
+    }
     return res;
 }
 

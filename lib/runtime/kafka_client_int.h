@@ -42,6 +42,10 @@ struct ks_kafka_client {
     bool cooperative;     /* the group uses incremental rebalancing */
     bool fatal;           /* a fatal error was seen: poll() fails */
     char fatal_reason[256];
+    /* Partitions this client paused and has not resumed: librdkafka keeps
+     * an application pause across assignments, a manual assign() lifts it
+     * (kafka_client_consume.c). NULL until the first pause. */
+    rd_kafka_topic_partition_list_t *paused;
     ks_tp_t *evtps; /* scratch for assigned/revoked events */
     size_t evcap;
     ks_written_t written; /* acknowledged offsets (delivery reports) */
