@@ -60,7 +60,8 @@
  * default), as a downstream reader of an exactly-once app would.
  *
  * BENCH_KAFKA_COUNT_ONLY=1: the count app's rounds alone, and no BENCH
- * line (for profiling).
+ * line (for profiling); =eos: each round's at-least-once count, then its
+ * exactly-once count.
  *
  * CPU: the process's CPU time over the timed interval (every thread: app
  * or pipe, brokers, reader) per wall-clock second, in cores. */
@@ -360,10 +361,18 @@ int main(void)
     double rs[ROUNDS], rc[ROUNDS], rse[ROUNDS], rce[ROUNDS], v[ROUNDS];
     const char *only = getenv("BENCH_KAFKA_COUNT_ONLY");
     if (only && *only && strcmp(only, "0") != 0) {
-        /* For profiling: the count app alone, no BENCH line. */
+        /* For profiling: the count app alone ("eos": at-least-once, then
+         * exactly-once), no BENCH line. */
+        bool eos = strcmp(only, "eos") == 0;
         for (int r = 0; r < rounds; r++) {
             run_app(true, false, r, &cnt[r]);
             printf("%s: count %.0f k rec/s\n", NAME, cnt[r].rate / 1e3);
+            if (eos) {
+                run_app(true, true, r, &cnte[r]);
+                printf("%s: count_eos %.0f k rec/s (%.2f)\n", NAME,
+                       cnte[r].rate / 1e3, cnte[r].rate / cnt[r].rate);
+            }
+            fflush(stdout);
         }
         kstream_dev_cluster_destroy(dc);
         return 0;

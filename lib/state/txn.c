@@ -5,17 +5,26 @@
  * atomicity per store: store.h ("transactional state").
  *
  * The buffer: one node per key written in the transaction (malloc'd once,
- * key inline), linked in a skip list (p = 1/4) for key order and indexed
- * by a linear-probing hash table for point lookups:
+ * key inline), indexed by a linear-probing hash table for point lookups
+ * and linked in a skip list (p = 1/4) for key order - lazily: a new key
+ * is only appended to a pending array, which the first ordered read
+ * (range, prefix, an iterator's next) sorts and merges into the list in
+ * one pass, and which a commit with nothing linked simply sorts:
  *   get, put of a buffered key  O(1) expected; the value buffer is reused
  *                               when the new value fits (the common
  *                               get + put of one key per record does not
  *                               call malloc after its first put)
- *   put of a new key            O(log n) expected + one malloc
+ *   put of a new key            O(1) expected + one malloc
  *   delete                      a put that makes the node a tombstone
- *   range / prefix              O(log n) seek, merged with the inner
- *                               store's iterator (txn_iter.c)
- * Nodes stay linked until the buffer is cleared (commit or abort), so a
+ *   range / prefix              links what is pending (m new keys in a
+ *                               list of n: O(m log m + min(m log n,
+ *                               n + m))), then an O(log n) seek, merged
+ *                               with the inner store's iterator
+ *                               (txn_iter.c)
+ *   commit                      O(n log n) sort when nothing is linked
+ * A count (get + put per record, no range) thus never builds the list:
+ * random inserts into it were the largest cost of exactly-once counting.
+ * Nodes stay in the buffer until it is cleared (commit or abort), so a
  * delete of a key written in the transaction keeps a tombstone, which
  * also hides the inner store's value.
  *
@@ -135,14 +144,91 @@ static kstream_err_t set_value(txn_t *t, txn_node_t *n, const void *value,
     return KSTREAM_OK;
 }
 
+static int node_cmp(const void *a, const void *b) {
+    const txn_node_t *x = *(txn_node_t *const *)a;
+    const txn_node_t *y = *(txn_node_t *const *)b;
+
+    return ks_key_cmp(txn_node_key(x), x->klen, txn_node_key(y), y->klen);
+}
+
+/* n after the nodes before it, from the links update[] (each a node's
+ * next[] or t->head, last before n's key at its level); update[] then
+ * ends at n where n is linked. */
+static void link_at(txn_t *t, txn_node_t ***update, txn_node_t *n) {
+    for (int i = 0; i < n->height; i++) {
+        n->next[i] = update[i][i];
+        update[i][i] = n;
+        update[i] = n->next;
+    }
+    if (n->height > t->height)
+        t->height = n->height;
+}
+
+/* The links before key at every level, searched from the top. */
+static void find_links(txn_t *t, const txn_node_t *n,
+                       txn_node_t ***update) {
+    txn_node_t **x = t->head;
+
+    for (int i = TXN_MAX_HEIGHT - 1; i >= 0; i--) {
+        if (i < t->height) {
+            while (x[i] && ks_key_cmp(txn_node_key(x[i]), x[i]->klen,
+                                      txn_node_key(n), n->klen) < 0)
+                x = x[i]->next;
+        }
+        update[i] = x;
+    }
+}
+
+void ks_txn_link(txn_t *t) {
+    txn_node_t **update[TXN_MAX_HEIGHT];
+    size_t m = t->npend, i;
+
+    if (m == 0)
+        return;
+    /* Keys are distinct (the hash index has one node per key). */
+    qsort(t->pend, m, sizeof(*t->pend), node_cmp);
+    if (m * 4 < t->n - m) {
+        /* A few new keys in a long list: one search each. */
+        for (i = 0; i < m; i++) {
+            find_links(t, t->pend[i], update);
+            link_at(t, update, t->pend[i]);
+        }
+    } else {
+        /* A merge: each level's cursor only moves forward. */
+        for (int l = 0; l < TXN_MAX_HEIGHT; l++)
+            update[l] = t->head;
+        for (i = 0; i < m; i++) {
+            txn_node_t *n = t->pend[i];
+            for (int l = 0; l < TXN_MAX_HEIGHT; l++) {
+                txn_node_t **x = update[l];
+                while (x[l] && ks_key_cmp(txn_node_key(x[l]), x[l]->klen,
+                                          txn_node_key(n), n->klen) < 0)
+                    x = x[l]->next;
+                update[l] = x;
+            }
+            link_at(t, update, n);
+        }
+    }
+    t->npend = 0;
+}
+
 static kstream_err_t insert(txn_t *t, const void *key, size_t klen,
                             uint64_t h, const void *value, size_t vlen) {
-    txn_node_t **update[TXN_MAX_HEIGHT], **x = t->head, *n;
-    int height, i;
+    txn_node_t *n;
+    int height;
     size_t size;
 
     if (reserve_slot(t) != KSTREAM_OK)
         return KSTREAM_ERR_NO_MEMORY;
+    if (t->npend == t->pend_cap) {
+        size_t cap = t->pend_cap ? t->pend_cap * 2 : TXN_MIN_SLOTS;
+        txn_node_t **v = realloc(t->pend, cap * sizeof(*v));
+        if (!v)
+            return KSTREAM_ERR_NO_MEMORY;
+        t->bytes += (cap - t->pend_cap) * sizeof(*v);
+        t->pend = v;
+        t->pend_cap = cap;
+    }
     height = random_height(t);
     if (klen > SIZE_MAX / 2)
         return KSTREAM_ERR_TOO_LARGE;
@@ -159,29 +245,15 @@ static kstream_err_t insert(txn_t *t, const void *key, size_t klen,
         free(n);
         return KSTREAM_ERR_NO_MEMORY;
     }
-    /* Links before the new node, level by level. update[i] is the link
-     * array (a node's next[] or t->head) whose [i] will point to n. */
-    for (i = TXN_MAX_HEIGHT - 1; i >= 0; i--) {
-        if (i < t->height) {
-            while (x[i] && ks_key_cmp(txn_node_key(x[i]), x[i]->klen, key,
-                                      klen) < 0)
-                x = x[i]->next;
-        }
-        update[i] = x;
-    }
-    for (i = 0; i < height; i++) {
-        n->next[i] = update[i][i];
-        update[i][i] = n;
-    }
-    if (height > t->height)
-        t->height = height;
+    t->pend[t->npend++] = n;
     slot_insert(t->slots, t->nslots, n);
     t->n++;
     t->bytes += size;
     return KSTREAM_OK;
 }
 
-/* Free every node; the index is kept (emptied) unless it grew large. */
+/* Free every node; the index and the pending array are kept (emptied)
+ * unless they grew large. */
 static void clear(txn_t *t) {
     txn_node_t *n = t->head[0], *next;
 
@@ -190,6 +262,11 @@ static void clear(txn_t *t) {
         free(n->val);
         free(n);
     }
+    for (size_t i = 0; i < t->npend; i++) {
+        free(t->pend[i]->val);
+        free(t->pend[i]);
+    }
+    t->npend = 0;
     memset(t->head, 0, sizeof(t->head));
     t->height = 1;
     t->n = 0;
@@ -200,7 +277,13 @@ static void clear(txn_t *t) {
     } else if (t->nslots) {
         memset(t->slots, 0, t->nslots * sizeof(*t->slots));
     }
-    t->bytes = t->nslots * sizeof(*t->slots);
+    if (t->pend_cap > TXN_KEEP_SLOTS) {
+        free(t->pend);
+        t->pend = NULL;
+        t->pend_cap = 0;
+    }
+    t->bytes = t->nslots * sizeof(*t->slots) +
+               t->pend_cap * sizeof(*t->pend);
     t->epoch++;
 }
 
@@ -263,6 +346,7 @@ static uint64_t txn_approximate_count(ks_store_t *store) {
     uint64_t n = in->ops->approximate_count(in);
     txn_node_t *x;
 
+    ks_txn_link(t);
     for (x = t->head[0]; x; x = x->next[0]) {
         kstream_bytes_t v;
         bool had = in->ops->get(in, txn_node_key(x), x->klen, &v) ==
@@ -286,6 +370,7 @@ static void txn_close(ks_store_t *store) {
 
     clear(t); /* an uncommitted transaction is lost, as in a crash */
     free(t->slots);
+    free(t->pend);
     store->inner->ops->close(store->inner);
     free(t);
 }
@@ -318,6 +403,13 @@ ks_store_t *ks_txn_wrap(ks_store_t *inner) {
     return &t->base;
 }
 
+static void op_of(ks_txn_op_t *op, const txn_node_t *x) {
+    op->key = txn_node_key(x);
+    op->klen = x->klen;
+    op->value = x->del ? NULL : (x->val ? (const void *)x->val : "");
+    op->vlen = x->vlen;
+}
+
 kstream_err_t ks_txn_commit(ks_store_t *layer, int64_t offset) {
     txn_t *t = to_txn(layer);
     ks_store_t *in = layer->inner;
@@ -332,11 +424,16 @@ kstream_err_t ks_txn_commit(ks_store_t *layer, int64_t offset) {
         if (!ops)
             return KSTREAM_ERR_NO_MEMORY;
     }
-    for (x = t->head[0]; x; x = x->next[0], i++) {
-        ops[i].key = txn_node_key(x);
-        ops[i].klen = x->klen;
-        ops[i].value = x->del ? NULL : (x->val ? (const void *)x->val : "");
-        ops[i].vlen = x->vlen;
+    if (!t->head[0]) {
+        /* Nothing linked (no ordered read): sorting is all it takes. */
+        if (t->npend > 0)
+            qsort(t->pend, t->npend, sizeof(*t->pend), node_cmp);
+        for (; i < t->npend; i++)
+            op_of(&ops[i], t->pend[i]);
+    } else {
+        ks_txn_link(t);
+        for (x = t->head[0]; x; x = x->next[0], i++)
+            op_of(&ops[i], x);
     }
     assert(i == t->n);
     if (in->ops->commit_batch) {

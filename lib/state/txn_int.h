@@ -1,5 +1,5 @@
 /* txn_int.h - the transactional layer's internals, shared by
- *   txn.c       the buffer (skip list + hash index), the layer's
+ *   txn.c       the buffer (hash index, skip list linked lazily), the layer's
  *               operations, commit and abort
  *   txn_iter.c  iterators merging the buffer over the inner store
  * See store.h ("transactional state") for the contract. */
@@ -34,6 +34,10 @@ typedef struct txn {
     ks_store_t base;
     txn_node_t *head[TXN_MAX_HEIGHT]; /* the skip list's first links */
     int height; /* of the tallest node */
+    /* New nodes not linked yet, in write order: linked (sorted, in one
+     * pass) by the first ordered read, or sorted alone at commit. */
+    txn_node_t **pend;
+    size_t npend, pend_cap;
     txn_node_t **slots; /* hash index: open addressing, power of two */
     size_t nslots, n;   /* slots, nodes */
     size_t bytes;       /* keys, values, nodes, slots */
@@ -43,7 +47,11 @@ typedef struct txn {
     int64_t offset;        /* committed offset (stores without meta) */
 } txn_t;
 
-/* First node with key >= key (after when `after`), NULL at the end. */
+/* Links the nodes written since the last ordered read into the skip
+ * list (the nodes already linked stay where they are). */
+void ks_txn_link(txn_t *t);
+/* First node with key >= key (after when `after`), NULL at the end; the
+ * skip list must be linked (ks_txn_link). */
 txn_node_t *ks_txn_seek(txn_t *t, const void *key, size_t klen, bool after);
 /* Whether a buffered key is live in the inner store's eyes (segmented
  * stores hide expired keys). */

@@ -9,8 +9,9 @@
  * iterator can find its place again:
  *   - buffer side: nodes are never unlinked while the transaction is
  *     open, so the cursor node stays valid and sees nodes inserted after
- *     it; when the buffer was cleared (epoch changed) the cursor re-seeks
- *     past the last key;
+ *     it (keys written since the last call are linked first); when the
+ *     buffer was cleared (epoch changed) the cursor re-seeks past the
+ *     last key;
  *   - inner side: when a commit changed the inner store (commit_epoch),
  *     the inner iterator is reopened with the same bounds and skips to
  *     past the last key, so the committed writes are seen once.
@@ -82,6 +83,7 @@ static kstream_err_t refresh(txn_iter_t *it) {
     txn_t *t = it->txn;
     kstream_err_t err;
 
+    ks_txn_link(t); /* keys written since: the cursor may pass them */
     if (it->epoch != t->epoch) {
         if (it->started)
             it->cur = ks_txn_seek(t, it->last, it->last_len, true);
@@ -236,6 +238,7 @@ static kstream_err_t iter_new(txn_t *t, bool is_prefix, const void *a,
         free(it);
         return err;
     }
+    ks_txn_link(t);
     it->cur = it->from ? ks_txn_seek(t, it->from, it->flen, false)
                        : t->head[0];
     /* from > to: the seek lands past `to`, past_end ends it. */
