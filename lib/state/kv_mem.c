@@ -88,8 +88,11 @@ static inline uint8_t *entry_inline(mem_entry_t *e) {
 static inline uint8_t *entry_val(mem_entry_t *e) {
     uint8_t *p = entry_inline(e);
 
-    if (e->heap)
-        memcpy(&p, p, sizeof(p)); /* the area may be unaligned */
+    if (e->heap) {
+        uint8_t *heap; /* the area may be unaligned */
+        memcpy(&heap, p, sizeof(heap));
+        p = heap;
+    }
     return p;
 }
 
