@@ -63,10 +63,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "processor/join_stream.h"
+#include "processor/join_stream_int.h"
 #include "state/store.h"
-
-enum { SIDE_RIGHT = 0, SIDE_LEFT = 1 };
 
 #define MIN_TS_UNKNOWN INT64_MIN /* scan the shared store to find out */
 #define MIN_TS_EMPTY INT64_MAX
@@ -86,17 +84,6 @@ typedef struct js_state {
     js_shared_t *sh;
 } js_state_t;
 
-/* A stored record, decoded into the arena. */
-typedef struct js_rec {
-    int side;
-    int64_t ts;
-    uint32_t seq;
-    kstream_bytes_t key;
-    kstream_bytes_t value;
-    kstream_header_t *headers;
-    size_t nheaders;
-} js_rec_t;
-
 typedef struct js_vec {
     js_rec_t *v;
     size_t n, cap;
@@ -113,20 +100,6 @@ void ks_join_stream_params_free(void *p)
 }
 
 /* ---- small helpers ---------------------------------------------------- */
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 static int64_t add_sat(int64_t a, int64_t b)
 {
     return a > INT64_MAX - b ? INT64_MAX : a + b;
@@ -183,135 +156,6 @@ static kstream_err_t store_failed(kstream_ctx_t *ctx,
 {
     return ks_fail(ctx, KS_FAIL_PROCESSING, err, "%s store '%s' failed: %s",
                    op, ts->def->name, kstream_err2str(err));
-}
-
-/* ---- values: headers and the record value ------------------------------ */
-static uint8_t *value_encode(ks_arena_t *arena, const kstream_record_t *rec,
-                             size_t *len)
-{
-    size_t n = 4 + rec->value_len;
-    if (rec->nheaders > UINT32_MAX)
-        return NULL;
-    for (size_t i = 0; i < rec->nheaders; i++) {
-        const kstream_header_t *h = &rec->headers[i];
-        size_t vl = h->value ? h->len : 0;
-        size_t nl = strlen(h->name);
-        if (nl >= UINT32_MAX || vl >= UINT32_MAX)
-            return NULL;
-        n += 8 + nl + vl;
-    }
-    uint8_t *buf = ks_arena_alloc(arena, n);
-    if (!buf)
-        return NULL;
-    uint8_t *p = buf;
-    put_be32(p, (uint32_t)rec->nheaders);
-    p += 4;
-    for (size_t i = 0; i < rec->nheaders; i++) {
-        const kstream_header_t *h = &rec->headers[i];
-        size_t nl = strlen(h->name);
-        put_be32(p, (uint32_t)nl);
-        memcpy(p + 4, h->name, nl);
-        p += 4 + nl;
-        put_be32(p, h->value ? (uint32_t)h->len : UINT32_MAX);
-        p += 4;
-        if (h->value && h->len) {
-            memcpy(p, h->value, h->len);
-            p += h->len;
-        }
-    }
-    if (rec->value_len)
-        memcpy(p, rec->value, rec->value_len);
-    *len = n;
-    return buf;
-}
-
-/* Decode a stored value (borrowed from a store) into r, copying it into
- * the arena. Returns KSTREAM_ERR_STORE for a malformed value. */
-static kstream_err_t value_decode(ks_arena_t *arena, const void *data,
-                                  size_t len, js_rec_t *r)
-{
-    if (len < 4)
-        return KSTREAM_ERR_STORE;
-    const uint8_t *p = ks_arena_memdup(arena, data, len);
-    if (!p)
-        return KSTREAM_ERR_NO_MEMORY;
-    const uint8_t *end = p + len;
-    uint32_t nh = get_be32(p);
-    p += 4;
-    r->headers = NULL;
-    r->nheaders = nh;
-    if (nh > (size_t)(end - p) / 8)
-        return KSTREAM_ERR_STORE;
-    if (nh) {
-        r->headers = ks_arena_alloc(arena, nh * sizeof(*r->headers));
-        if (!r->headers)
-            return KSTREAM_ERR_NO_MEMORY;
-    }
-    for (uint32_t i = 0; i < nh; i++) {
-        if (end - p < 4)
-            return KSTREAM_ERR_STORE;
-        uint32_t nl = get_be32(p);
-        p += 4;
-        if ((size_t)(end - p) < (size_t)nl + 4)
-            return KSTREAM_ERR_STORE;
-        char *name = ks_arena_alloc(arena, (size_t)nl + 1);
-        if (!name)
-            return KSTREAM_ERR_NO_MEMORY;
-        memcpy(name, p, nl);
-        name[nl] = '\0';
-        p += nl;
-        uint32_t vl = get_be32(p);
-        p += 4;
-        kstream_header_t *h = &r->headers[i];
-        h->name = name;
-        if (vl == UINT32_MAX) {
-            h->value = NULL;
-            h->len = 0;
-            continue;
-        }
-        if ((size_t)(end - p) < vl)
-            return KSTREAM_ERR_STORE;
-        h->value = p;
-        h->len = vl;
-        p += vl;
-    }
-    r->value.data = p;
-    r->value.len = (size_t)(end - p);
-    return KSTREAM_OK;
-}
-
-/* ---- shared-store keys: time | side | key | seq ---------------------------- */
-#define SKEY_FIXED 13
-
-static uint8_t *skey_encode(ks_arena_t *arena, int64_t ts, int side,
-                            const void *key, size_t klen, uint32_t seq,
-                            size_t *len)
-{
-    uint8_t *buf = ks_arena_alloc(arena, klen + SKEY_FIXED);
-    if (!buf)
-        return NULL;
-    ks_put_be64(buf, ts);
-    buf[8] = (uint8_t)side;
-    if (klen)
-        memcpy(buf + 9, key, klen);
-    put_be32(buf + 9 + klen, seq);
-    *len = klen + SKEY_FIXED;
-    return buf;
-}
-
-static bool skey_decode(const void *skey, size_t len, js_rec_t *r)
-{
-    const uint8_t *p = skey;
-    if (len < SKEY_FIXED || p[8] > SIDE_LEFT)
-        return false;
-    r->ts = ks_get_be64(p);
-    if (r->ts < 0)
-        return false;
-    r->side = p[8];
-    r->key.data = p + 9;
-    r->key.len = len - SKEY_FIXED;
-    r->seq = get_be32(p + len - 4);
-    return true;
 }
 
 static js_rec_t *vec_push(ks_arena_t *arena, js_vec_t *v)
@@ -410,7 +254,7 @@ static kstream_err_t collect_due(kstream_ctx_t *ctx, js_state_t *st,
     kstream_bytes_t k, v;
     while ((err = it->ops->next(it, &k, &v)) == KSTREAM_OK) {
         js_rec_t r;
-        if (!skey_decode(k.data, k.len, &r)) {
+        if (!ks_js_skey_decode(k.data, k.len, &r)) {
             err = KSTREAM_ERR_STORE;
             break;
         }
@@ -431,8 +275,8 @@ static kstream_err_t collect_due(kstream_ctx_t *ctx, js_state_t *st,
             err = KSTREAM_ERR_NO_MEMORY;
             break;
         }
-        skey_decode(kcopy, k.len, d);
-        err = value_decode(arena, v.data, v.len, d);
+        ks_js_skey_decode(kcopy, k.len, d);
+        err = ks_js_value_decode(arena, v.data, v.len, d);
         if (err)
             break;
     }
@@ -467,7 +311,7 @@ static kstream_err_t emit_due(kstream_ctx_t *ctx, js_state_t *st,
         if (err)
             return err;
         size_t sklen;
-        uint8_t *sk = skey_encode(arena, r->ts, r->side, r->key.data,
+        uint8_t *sk = ks_js_skey_encode(arena, r->ts, r->side, r->key.data,
                                   r->key.len, r->seq, &sklen);
         uint8_t *wk = ks_arena_alloc(arena, r->key.len + 12);
         if (!sk || !wk)
@@ -586,7 +430,7 @@ static kstream_err_t fetch_matches(kstream_ctx_t *ctx, js_state_t *st,
         r->seq = seq;
         r->key.data = rec->key;
         r->key.len = klen;
-        err = value_decode(arena, v.data, v.len, r);
+        err = ks_js_value_decode(arena, v.data, v.len, r);
         if (err)
             break;
     }
@@ -603,7 +447,7 @@ static kstream_err_t unwait(kstream_ctx_t *ctx, js_state_t *st,
 {
     ks_store_t *top = top_of(st->shared);
     size_t len;
-    uint8_t *sk = skey_encode(ctx->env->arena, r->ts, r->side, r->key.data,
+    uint8_t *sk = ks_js_skey_encode(ctx->env->arena, r->ts, r->side, r->key.data,
                               r->key.len, r->seq, &len);
     if (!sk)
         return oom(ctx);
@@ -624,7 +468,7 @@ static kstream_err_t put_mine(kstream_ctx_t *ctx, js_state_t *st,
 {
     ks_arena_t *arena = ctx->env->arena;
     ks_store_t *top = top_of(st->mine);
-    uint8_t *v = value_encode(arena, rec, vlen);
+    uint8_t *v = ks_js_value_encode(arena, rec, vlen);
     uint8_t *wk = ks_arena_alloc(arena, rec->key_len + 12);
     if (!v || !wk)
         return v ? oom(ctx)
@@ -707,7 +551,7 @@ static kstream_err_t js_process(kstream_ctx_t *ctx, const kstream_record_t *rec)
         return err;
     ks_store_t *shared = top_of(st->shared);
     size_t sklen;
-    uint8_t *sk = skey_encode(ctx->env->arena, t, me, rec->key, rec->key_len,
+    uint8_t *sk = ks_js_skey_encode(ctx->env->arena, t, me, rec->key, rec->key_len,
                               seq, &sklen);
     if (!sk)
         return oom(ctx);
