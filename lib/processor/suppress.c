@@ -65,189 +65,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "processor/processor.h"
+#include "processor/suppress_int.h"
 #include "state/store.h"
 
 #define SUP_HDR 25 /* ts + due + flags + prior length */
 #define SUP_HAS_VALUE 1
 #define SUP_HAS_PRIOR 2
-
-/* ---- the index: key -> entry (hash), entries by due time (heap) -------- */
-typedef struct sup_entry {
-    int64_t due;
-    uint64_t size; /* key + stored value */
-    uint64_t hash;
-    size_t hpos; /* place in the heap */
-    size_t klen;
-    uint8_t key[];
-} sup_entry_t;
-
-typedef struct sup_index {
-    sup_entry_t **slots; /* open addressing, linear probing */
-    size_t cap;          /* 0 or a power of two */
-    size_t count;
-    sup_entry_t **heap;
-    size_t hcap;
-    uint64_t bytes;
-} sup_index_t;
-
-static bool entry_less(const sup_entry_t *a, const sup_entry_t *b)
-{
-    if (a->due != b->due)
-        return a->due < b->due;
-    return ks_key_cmp(a->key, a->klen, b->key, b->klen) < 0;
-}
-
-static void heap_set(sup_index_t *ix, size_t i, sup_entry_t *e)
-{
-    ix->heap[i] = e;
-    e->hpos = i;
-}
-
-static void heap_up(sup_index_t *ix, size_t i)
-{
-    sup_entry_t *e = ix->heap[i];
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!entry_less(e, ix->heap[parent]))
-            break;
-        heap_set(ix, i, ix->heap[parent]);
-        i = parent;
-    }
-    heap_set(ix, i, e);
-}
-
-static void heap_down(sup_index_t *ix, size_t i)
-{
-    size_t n = ix->count;
-    sup_entry_t *e = ix->heap[i];
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && entry_less(ix->heap[c + 1], ix->heap[c]))
-            c++;
-        if (!entry_less(ix->heap[c], e))
-            break;
-        heap_set(ix, i, ix->heap[c]);
-        i = c;
-    }
-    heap_set(ix, i, e);
-}
-
-static size_t ix_slot(const sup_index_t *ix, const void *key, size_t klen,
-                      uint64_t hash)
-{
-    if (!ix->cap)
-        return SIZE_MAX;
-    size_t mask = ix->cap - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-        const sup_entry_t *e = ix->slots[i];
-        if (!e)
-            return SIZE_MAX;
-        if (e->hash == hash && e->klen == klen &&
-            (klen == 0 || memcmp(e->key, key, klen) == 0))
-            return i;
-    }
-}
-
-static sup_entry_t *ix_find(const sup_index_t *ix, const void *key,
-                            size_t klen, uint64_t hash)
-{
-    size_t i = ix_slot(ix, key, klen, hash);
-    return i == SIZE_MAX ? NULL : ix->slots[i];
-}
-
-static int ix_grow(sup_index_t *ix)
-{
-    size_t cap = ix->cap ? ix->cap * 2 : 64;
-    sup_entry_t **slots = calloc(cap, sizeof(*slots));
-    sup_entry_t **heap = realloc(ix->heap, cap * sizeof(*heap));
-    if (heap)
-        ix->heap = heap;
-    if (!slots || !heap) {
-        free(slots);
-        return -1;
-    }
-    for (size_t i = 0; i < ix->cap; i++) {
-        sup_entry_t *e = ix->slots[i];
-        if (!e)
-            continue;
-        size_t j = e->hash & (cap - 1);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
-        slots[j] = e;
-    }
-    free(ix->slots);
-    ix->slots = slots;
-    ix->cap = cap;
-    ix->hcap = cap;
-    return 0;
-}
-
-/* Add a new key (not present). NULL on out-of-memory. */
-static sup_entry_t *ix_add(sup_index_t *ix, const void *key, size_t klen,
-                           uint64_t hash, int64_t due, uint64_t size)
-{
-    if ((ix->count + 1) * 4 > ix->cap * 3 && ix_grow(ix))
-        return NULL;
-    sup_entry_t *e = malloc(sizeof(*e) + klen);
-    if (!e)
-        return NULL;
-    e->due = due;
-    e->size = size;
-    e->hash = hash;
-    e->klen = klen;
-    if (klen)
-        memcpy(e->key, key, klen);
-    size_t mask = ix->cap - 1, i = hash & mask;
-    while (ix->slots[i])
-        i = (i + 1) & mask;
-    ix->slots[i] = e;
-    heap_set(ix, ix->count, e);
-    ix->count++;
-    ix->bytes += size;
-    heap_up(ix, e->hpos);
-    return e;
-}
-
-/* Remove and free e. */
-static void ix_remove(sup_index_t *ix, sup_entry_t *e)
-{
-    /* Hash: backward-shift deletion keeps probe chains whole. */
-    size_t mask = ix->cap - 1;
-    size_t i = ix_slot(ix, e->key, e->klen, e->hash);
-    for (size_t j = (i + 1) & mask; ix->slots[j]; j = (j + 1) & mask) {
-        size_t home = ix->slots[j]->hash & mask;
-        /* Move slot j into the hole at i unless its home lies in (i, j]. */
-        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!stays) {
-            ix->slots[i] = ix->slots[j];
-            i = j;
-        }
-    }
-    ix->slots[i] = NULL;
-    /* Heap: the last entry fills the place, then moves up or down. */
-    size_t pos = e->hpos;
-    ix->count--;
-    ix->bytes -= e->size;
-    if (pos != ix->count) {
-        sup_entry_t *last = ix->heap[ix->count];
-        heap_set(ix, pos, last);
-        heap_up(ix, pos);
-        heap_down(ix, last->hpos);
-    }
-    free(e);
-}
-
-static void ix_free(sup_index_t *ix)
-{
-    for (size_t i = 0; i < ix->cap; i++)
-        free(ix->slots[i]);
-    free(ix->slots);
-    free(ix->heap);
-    memset(ix, 0, sizeof(*ix));
-}
 
 /* ---- buffered values ------------------------------------------------------- */
 typedef struct sup_value {
@@ -387,7 +210,7 @@ static kstream_err_t emit_entry(kstream_ctx_t *ctx, sup_state_t *st,
         return err;
     /* Out of the buffer before forwarding: downstream may cause updates
      * to reach this node again (cache evictions upstream). */
-    ix_remove(&st->ix, e);
+    ks_sup_ix_remove(&st->ix, e);
     err = buf_put(ctx, st, key, klen, NULL, 0);
     if (err)
         return err;
@@ -467,7 +290,7 @@ static int entry_cmp(const void *a, const void *b)
 {
     const sup_entry_t *x = *(sup_entry_t *const *)a;
     const sup_entry_t *y = *(sup_entry_t *const *)b;
-    return entry_less(x, y) ? -1 : entry_less(y, x) ? 1 : 0;
+    return ks_sup_entry_less(x, y) ? -1 : ks_sup_entry_less(y, x) ? 1 : 0;
 }
 
 /* A key to emit on an idle advance. */
@@ -523,8 +346,9 @@ static kstream_err_t emit_idle(kstream_ctx_t *ctx, sup_state_t *st,
                            NULL);
     }
     for (size_t i = 0; i < np; i++) {
-        sup_entry_t *e = ix_find(&st->ix, keys[i].key, keys[i].klen,
-                                 ks_hash_bytes(keys[i].key, keys[i].klen));
+        sup_entry_t *e = ks_sup_ix_find(
+                &st->ix, keys[i].key, keys[i].klen,
+                ks_hash_bytes(keys[i].key, keys[i].klen));
         if (!e || e->due != keys[i].due)
             continue; /* emitted or replaced meanwhile */
         kstream_err_t err = emit_entry(ctx, st, e);
@@ -546,7 +370,7 @@ static void sup_close(kstream_ctx_t *ctx)
     sup_state_t *st = ctx->state;
     if (!st)
         return;
-    ix_free(&st->ix);
+    ks_sup_ix_free(&st->ix);
     free(st);
     ctx->state = NULL;
 }
@@ -565,8 +389,9 @@ static kstream_err_t rebuild(sup_state_t *st)
             err = KSTREAM_ERR_STORE;
             break;
         }
-        if (!ix_add(&st->ix, k.data, k.len, ks_hash_bytes(k.data, k.len),
-                    v.due, (uint64_t)k.len + raw.len)) {
+        if (!ks_sup_ix_add(&st->ix, k.data, k.len,
+                           ks_hash_bytes(k.data, k.len), v.due,
+                           (uint64_t)k.len + raw.len)) {
             err = KSTREAM_ERR_NO_MEMORY;
             break;
         }
@@ -611,7 +436,7 @@ static kstream_err_t sup_process(kstream_ctx_t *ctx,
         now = ctx->env->stream_time;
 
     uint64_t hash = ks_hash_bytes(rec->key, rec->key_len);
-    sup_entry_t *e = ix_find(&st->ix, rec->key, rec->key_len, hash);
+    sup_entry_t *e = ks_sup_ix_find(&st->ix, rec->key, rec->key_len, hash);
     sup_value_t v = {.ts = rec->timestamp,
                      .value = rec->value,
                      .vlen = rec->value ? rec->value_len : 0,
@@ -636,7 +461,7 @@ static kstream_err_t sup_process(kstream_ctx_t *ctx,
     if (!rec->value && p->until_window_closes) {
         /* Final results never emit tombstones: drop what is buffered. */
         if (e) {
-            ix_remove(&st->ix, e);
+            ks_sup_ix_remove(&st->ix, e);
             err = buf_put(ctx, st, rec->key, rec->key_len, NULL, 0);
             if (err)
                 return err;
@@ -654,7 +479,8 @@ static kstream_err_t sup_process(kstream_ctx_t *ctx,
     if (e) {
         st->ix.bytes = st->ix.bytes - e->size + size;
         e->size = size;
-    } else if (!ix_add(&st->ix, rec->key, rec->key_len, hash, v.due, size)) {
+    } else if (!ks_sup_ix_add(&st->ix, rec->key, rec->key_len, hash, v.due,
+                              size)) {
         return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_NO_MEMORY, NULL);
     }
     return enforce(ctx, st, now);
