@@ -292,6 +292,10 @@ Test(rocksdb, memory_bound_settings_are_applied) {
     cr_assert(ne(ptr, strstr(v, "bloom"), NULL), "filter_policy=%s", v);
     option_value("compression", "s0", v, sizeof(v));
     cr_assert(eq(str, v, "kNoCompression"));
+    /* Sorted batches insert from a hint (one for every key). */
+    option_value("memtable_insert_with_hint_prefix_extractor", "s0", v,
+                 sizeof(v));
+    cr_assert(eq(str, v, "rocksdb.FixedPrefix.0"));
 
     /* Four stores: 16 MiB / (2 x 4) = 2 MiB each, the first one too. */
     for (i = 1; i < 4; i++) {
