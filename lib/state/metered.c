@@ -1,8 +1,8 @@
 /* metered.c - the public store handle (Kafka Streams' MeteredKeyValueStore,
  * MeteredWindowStore, MeteredSessionStore, minus the metrics for now):
  * kstream_store_t over the top layer of a store stack, and the public
- * kstream_store_*, kstream_window_store_*, kstream_session_store_* and
- * kstream_iter_* functions.
+ * kstream_store_* and kstream_iter_* functions (kstream_window_store_*
+ * and kstream_session_store_* are in metered_windowed.c).
  *
  * The handle checks arguments and the store's type, turns window and
  * session calls into composite-key calls (wkeys.c), strips (and on puts
@@ -21,44 +21,10 @@
  * call on the store); only delete copies the old value, because the delete
  * itself would free it. Encoding scratch buffers belong to the handle, so
  * steady-state calls do not allocate. */
-#include "state/store.h"
-#include "util/util.h"
+#include "state/metered_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define TS_LEN 8 /* the timestamp prefix of timestamped values */
-
-typedef enum iter_kind { ITER_KV, ITER_WINDOW, ITER_SESSION } iter_kind_t;
-
-struct kstream_iter_s {
-    kstream_store_t *ps;
-    kstream_iter_t *prev, *next; /* in ps->iters */
-    ks_iter_t *it;               /* NULL: empty from the start */
-    iter_kind_t kind;
-    bool exact_key;         /* keep only entries of key[0..klen) */
-    int64_t t_from, t_to;   /* window: start in [from, to]; session: end >=
-                               from and start <= to */
-    int64_t start, end;     /* bounds of the entry last returned, or -1 */
-    size_t klen;
-    uint8_t key[];
-};
-
-struct kstream_store_s {
-    ks_store_t *top;
-    char *name;
-    kstream_store_type_t type;
-    bool timestamped, read_only;
-    int64_t window_size;
-    const int64_t *ts_source; /* NULL: timestamped puts write 0 */
-    bool has_log;
-    ks_logger_t log;
-    kstream_iter_t *iters; /* open iterators */
-    size_t niters;
-    ks_buf_t lo, hi; /* composite keys being built */
-    ks_buf_t val;    /* a value with its timestamp prefix being built */
-    ks_buf_t old;    /* the old value of the last delete */
-};
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -107,9 +73,8 @@ static kstream_err_t wrap_ts(kstream_store_t *ps, const void **value,
     return KSTREAM_OK;
 }
 
-/* Common checks of a call: handle, store type, read-only. */
-static kstream_err_t check(const kstream_store_t *ps,
-                           kstream_store_type_t type, bool mutates) {
+kstream_err_t ks_ms_check(const kstream_store_t *ps, kstream_store_type_t type,
+                          bool mutates) {
     if (!ps || ps->type != type)
         return KSTREAM_ERR_INVALID_ARG;
     if (mutates && ps->read_only)
@@ -117,8 +82,8 @@ static kstream_err_t check(const kstream_store_t *ps,
     return KSTREAM_OK;
 }
 
-static kstream_err_t raw_put(kstream_store_t *ps, const void *key,
-                             size_t klen, const void *value, size_t vlen) {
+kstream_err_t ks_ms_raw_put(kstream_store_t *ps, const void *key, size_t klen,
+                            const void *value, size_t vlen) {
     kstream_err_t err = wrap_ts(ps, &value, &vlen);
 
     if (err != KSTREAM_OK)
@@ -126,8 +91,8 @@ static kstream_err_t raw_put(kstream_store_t *ps, const void *key,
     return ps->top->ops->put(ps->top, key, klen, value, vlen);
 }
 
-static kstream_err_t raw_get(kstream_store_t *ps, const void *key,
-                             size_t klen, kstream_bytes_t *value) {
+kstream_err_t ks_ms_raw_get(kstream_store_t *ps, const void *key, size_t klen,
+                            kstream_bytes_t *value) {
     kstream_err_t err = ps->top->ops->get(ps->top, key, klen, value);
 
     if (err != KSTREAM_OK)
@@ -137,9 +102,9 @@ static kstream_err_t raw_get(kstream_store_t *ps, const void *key,
 
 /* ---- iterators ------------------------------------------------------------ */
 
-static kstream_err_t iter_new(kstream_store_t *ps, iter_kind_t kind,
-                              const void *key, size_t klen,
-                              kstream_iter_t **out) {
+kstream_err_t ks_ms_iter_new(kstream_store_t *ps, iter_kind_t kind,
+                             const void *key, size_t klen,
+                             kstream_iter_t **out) {
     kstream_iter_t *it;
 
     if (klen > (size_t)PTRDIFF_MAX - sizeof(*it))
@@ -165,7 +130,7 @@ static kstream_err_t iter_new(kstream_store_t *ps, iter_kind_t kind,
     return KSTREAM_OK;
 }
 
-static void iter_free(kstream_iter_t *it) {
+void ks_ms_iter_free(kstream_iter_t *it) {
     kstream_store_t *ps = it->ps;
 
     if (it->prev)
@@ -241,7 +206,7 @@ kstream_err_t kstream_iter_window(const kstream_iter_t *it, int64_t *start,
 
 void kstream_iter_close(kstream_iter_t *it) {
     if (it)
-        iter_free(it);
+        ks_ms_iter_free(it);
 }
 
 /* ---- the handle ----------------------------------------------------------- */
@@ -290,7 +255,7 @@ static void pstore_free(kstream_store_t *ps, bool close_stack) {
                    "store '%s': closing %zu iterator(s) left open", ps->name,
                    ps->niters);
         while (ps->iters)
-            iter_free(ps->iters);
+            ks_ms_iter_free(ps->iters);
     }
     if (close_stack)
         ps->top->ops->close(ps->top);
@@ -324,13 +289,13 @@ const char *kstream_store_name(const kstream_store_t *st) {
 
 kstream_err_t kstream_store_get(kstream_store_t *st, const void *key,
                                 size_t klen, kstream_bytes_t *value) {
-    kstream_err_t err = check(st, KSTREAM_STORE_KEY_VALUE, false);
+    kstream_err_t err = ks_ms_check(st, KSTREAM_STORE_KEY_VALUE, false);
 
     if (err != KSTREAM_OK)
         return err;
     if (!key || !value)
         return KSTREAM_ERR_INVALID_ARG;
-    return raw_get(st, key, klen, value);
+    return ks_ms_raw_get(st, key, klen, value);
 }
 
 kstream_err_t kstream_store_put(kstream_store_t *st, const void *key,
@@ -339,10 +304,10 @@ kstream_err_t kstream_store_put(kstream_store_t *st, const void *key,
 
     if (!st || !key)
         return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_KEY_VALUE, true);
+    err = ks_ms_check(st, KSTREAM_STORE_KEY_VALUE, true);
     if (err != KSTREAM_OK)
         return err;
-    return raw_put(st, key, klen, value, vlen);
+    return ks_ms_raw_put(st, key, klen, value, vlen);
 }
 
 kstream_err_t kstream_store_put_if_absent(kstream_store_t *st,
@@ -354,10 +319,10 @@ kstream_err_t kstream_store_put_if_absent(kstream_store_t *st,
 
     if (!st || !key)
         return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_KEY_VALUE, true);
+    err = ks_ms_check(st, KSTREAM_STORE_KEY_VALUE, true);
     if (err != KSTREAM_OK)
         return err;
-    err = raw_get(st, key, klen, &cur);
+    err = ks_ms_raw_get(st, key, klen, &cur);
     if (err == KSTREAM_OK) {
         if (existing)
             *existing = cur;
@@ -369,7 +334,7 @@ kstream_err_t kstream_store_put_if_absent(kstream_store_t *st,
         existing->data = NULL;
         existing->len = 0;
     }
-    return raw_put(st, key, klen, value, vlen);
+    return ks_ms_raw_put(st, key, klen, value, vlen);
 }
 
 kstream_err_t kstream_store_delete(kstream_store_t *st, const void *key,
@@ -379,11 +344,11 @@ kstream_err_t kstream_store_delete(kstream_store_t *st, const void *key,
 
     if (!st || !key)
         return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_KEY_VALUE, true);
+    err = ks_ms_check(st, KSTREAM_STORE_KEY_VALUE, true);
     if (err != KSTREAM_OK)
         return err;
     /* A delete of an absent key writes nothing (no tombstone either). */
-    err = raw_get(st, key, klen, &cur);
+    err = ks_ms_raw_get(st, key, klen, &cur);
     if (err != KSTREAM_OK)
         return err;
     if (old) {
@@ -406,7 +371,7 @@ kstream_err_t kstream_store_delete(kstream_store_t *st, const void *key,
 /* Track and return a key-value iterator over ks_it. */
 static kstream_err_t kv_iter(kstream_store_t *st, ks_iter_t *ks_it,
                              kstream_iter_t **it) {
-    kstream_err_t err = iter_new(st, ITER_KV, NULL, 0, it);
+    kstream_err_t err = ks_ms_iter_new(st, ITER_KV, NULL, 0, it);
 
     if (err != KSTREAM_OK) {
         ks_it->ops->close(ks_it);
@@ -419,7 +384,7 @@ static kstream_err_t kv_iter(kstream_store_t *st, ks_iter_t *ks_it,
 kstream_err_t kstream_store_range(kstream_store_t *st, const void *from,
                                   size_t flen, const void *to, size_t tlen,
                                   kstream_iter_t **it) {
-    kstream_err_t err = check(st, KSTREAM_STORE_KEY_VALUE, false);
+    kstream_err_t err = ks_ms_check(st, KSTREAM_STORE_KEY_VALUE, false);
     ks_iter_t *ks_it;
 
     if (err != KSTREAM_OK)
@@ -436,7 +401,7 @@ kstream_err_t kstream_store_range(kstream_store_t *st, const void *from,
 kstream_err_t kstream_store_prefix(kstream_store_t *st, const void *prefix,
                                    size_t plen, kstream_iter_t **it) {
     static const uint8_t empty[1];
-    kstream_err_t err = check(st, KSTREAM_STORE_KEY_VALUE, false);
+    kstream_err_t err = ks_ms_check(st, KSTREAM_STORE_KEY_VALUE, false);
     ks_iter_t *ks_it;
 
     if (err != KSTREAM_OK)
@@ -456,196 +421,12 @@ kstream_err_t kstream_store_all(kstream_store_t *st, kstream_iter_t **it) {
 
 kstream_err_t kstream_store_approximate_count(kstream_store_t *st,
                                               uint64_t *count) {
-    kstream_err_t err = check(st, KSTREAM_STORE_KEY_VALUE, false);
+    kstream_err_t err = ks_ms_check(st, KSTREAM_STORE_KEY_VALUE, false);
 
     if (err != KSTREAM_OK)
         return err;
     if (!count)
         return KSTREAM_ERR_INVALID_ARG;
     *count = st->top->ops->approximate_count(st->top);
-    return KSTREAM_OK;
-}
-
-/* ---- window stores --------------------------------------------------------- */
-
-/* Room for a composite key of klen + extra bytes in b. */
-static kstream_err_t key_room(ks_buf_t *b, size_t klen, size_t extra) {
-    b->len = 0;
-    if (klen > SIZE_MAX - extra || ks_buf_reserve(b, klen + extra) != 0)
-        return KSTREAM_ERR_NO_MEMORY;
-    return KSTREAM_OK;
-}
-
-kstream_err_t kstream_window_store_put(kstream_store_t *st, const void *key,
-                                       size_t klen, int64_t window_start,
-                                       const void *value, size_t vlen) {
-    kstream_err_t err;
-    size_t n;
-
-    if (!st || !key || window_start < 0)
-        return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_WINDOW, true);
-    if (err != KSTREAM_OK)
-        return err;
-    err = key_room(&st->lo, klen, 8);
-    if (err != KSTREAM_OK)
-        return err;
-    n = ks_wkey_encode(st->lo.data, key, klen, window_start);
-    return raw_put(st, st->lo.data, n, value, vlen);
-}
-
-kstream_err_t kstream_window_store_get(kstream_store_t *st, const void *key,
-                                       size_t klen, int64_t window_start,
-                                       kstream_bytes_t *value) {
-    kstream_err_t err;
-    size_t n;
-
-    if (!st || !key || !value)
-        return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_WINDOW, false);
-    if (err != KSTREAM_OK)
-        return err;
-    if (window_start < 0)
-        return KSTREAM_ERR_NOT_FOUND;
-    err = key_room(&st->lo, klen, 8);
-    if (err != KSTREAM_OK)
-        return err;
-    n = ks_wkey_encode(st->lo.data, key, klen, window_start);
-    return raw_get(st, st->lo.data, n, value);
-}
-
-kstream_err_t kstream_window_store_fetch(kstream_store_t *st, const void *key,
-                                         size_t klen, int64_t time_from,
-                                         int64_t time_to,
-                                         kstream_iter_t **it) {
-    kstream_iter_t *pit;
-    kstream_err_t err;
-    size_t nlo, nhi;
-
-    if (!st || !key || !it)
-        return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_WINDOW, false);
-    if (err != KSTREAM_OK)
-        return err;
-    if (time_from < 0)
-        time_from = 0;
-    err = iter_new(st, ITER_WINDOW, key, klen, &pit);
-    if (err != KSTREAM_OK)
-        return err;
-    pit->t_from = time_from;
-    pit->t_to = time_to;
-    if (time_to < time_from) {
-        *it = pit; /* empty */
-        return KSTREAM_OK;
-    }
-    err = key_room(&st->lo, klen, 8);
-    if (err == KSTREAM_OK)
-        err = key_room(&st->hi, klen, 8);
-    if (err == KSTREAM_OK) {
-        nlo = ks_wkey_encode(st->lo.data, key, klen, time_from);
-        nhi = ks_wkey_encode(st->hi.data, key, klen, time_to);
-        err = st->top->ops->range(st->top, st->lo.data, nlo, st->hi.data, nhi,
-                                  &pit->it);
-    }
-    if (err != KSTREAM_OK) {
-        iter_free(pit);
-        return err;
-    }
-    *it = pit;
-    return KSTREAM_OK;
-}
-
-kstream_err_t kstream_window_store_fetch_all(kstream_store_t *st,
-                                             int64_t time_from,
-                                             int64_t time_to,
-                                             kstream_iter_t **it) {
-    kstream_iter_t *pit;
-    kstream_err_t err;
-
-    if (!st || !it)
-        return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_WINDOW, false);
-    if (err != KSTREAM_OK)
-        return err;
-    if (time_from < 0)
-        time_from = 0;
-    err = iter_new(st, ITER_WINDOW, NULL, 0, &pit);
-    if (err != KSTREAM_OK)
-        return err;
-    pit->t_from = time_from;
-    pit->t_to = time_to;
-    if (time_to < time_from) {
-        *it = pit;
-        return KSTREAM_OK;
-    }
-    err = st->top->ops->range(st->top, NULL, 0, NULL, 0, &pit->it);
-    if (err != KSTREAM_OK) {
-        iter_free(pit);
-        return err;
-    }
-    *it = pit;
-    return KSTREAM_OK;
-}
-
-/* ---- session stores -------------------------------------------------------- */
-
-kstream_err_t kstream_session_store_put(kstream_store_t *st, const void *key,
-                                        size_t klen, int64_t start,
-                                        int64_t end, const void *value,
-                                        size_t vlen) {
-    kstream_err_t err;
-    size_t n;
-
-    if (!st || !key || start < 0 || end < start)
-        return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_SESSION, true);
-    if (err != KSTREAM_OK)
-        return err;
-    err = key_room(&st->lo, klen, 16);
-    if (err != KSTREAM_OK)
-        return err;
-    n = ks_skey_encode(st->lo.data, key, klen, start, end);
-    return raw_put(st, st->lo.data, n, value, vlen);
-}
-
-kstream_err_t kstream_session_store_find(kstream_store_t *st, const void *key,
-                                         size_t klen, int64_t earliest_end,
-                                         int64_t latest_start,
-                                         kstream_iter_t **it) {
-    kstream_iter_t *pit;
-    kstream_err_t err;
-    size_t nlo, nhi;
-
-    if (!st || !key || !it)
-        return KSTREAM_ERR_INVALID_ARG;
-    err = check(st, KSTREAM_STORE_SESSION, false);
-    if (err != KSTREAM_OK)
-        return err;
-    if (earliest_end < 0)
-        earliest_end = 0;
-    err = iter_new(st, ITER_SESSION, key, klen, &pit);
-    if (err != KSTREAM_OK)
-        return err;
-    pit->t_from = earliest_end;
-    pit->t_to = latest_start;
-    if (latest_start < 0) {
-        *it = pit; /* every start is >= 0 */
-        return KSTREAM_OK;
-    }
-    err = key_room(&st->lo, klen, 16);
-    if (err == KSTREAM_OK)
-        err = key_room(&st->hi, klen, 16);
-    if (err == KSTREAM_OK) {
-        /* Session keys sort by key, end, start. */
-        nlo = ks_skey_encode(st->lo.data, key, klen, 0, earliest_end);
-        nhi = ks_skey_encode(st->hi.data, key, klen, INT64_MAX, INT64_MAX);
-        err = st->top->ops->range(st->top, st->lo.data, nlo, st->hi.data, nhi,
-                                  &pit->it);
-    }
-    if (err != KSTREAM_OK) {
-        iter_free(pit);
-        return err;
-    }
-    *it = pit;
     return KSTREAM_OK;
 }
