@@ -116,20 +116,6 @@ void ks_fk_params_unref(void *vp)
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-static void put_be32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *b)
-{
-    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) |
-           ((uint32_t)b[2] << 8) | b[3];
-}
-
 static kstream_err_t oom(kstream_ctx_t *ctx)
 {
     return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_NO_MEMORY, NULL);
@@ -171,7 +157,7 @@ static uint8_t *sub_key(ks_arena_t *arena, const void *fk, size_t fklen,
     uint8_t *k = ks_arena_alloc(arena, 4 + fklen + pklen);
     if (!k)
         return NULL;
-    put_be32(k, (uint32_t)fklen);
+    ks_put_be32(k, (uint32_t)fklen);
     if (fklen)
         memcpy(k + 4, fk, fklen);
     if (pklen)
@@ -199,7 +185,7 @@ static kstream_err_t respond(kstream_ctx_t *ctx, const kstream_record_t *like,
     else
         memset(v + 2, 0, 8);
     ks_put_be64(v + 10, right ? right_ts : 0);
-    put_be32(v + 18, (uint32_t)fk.len);
+    ks_put_be32(v + 18, (uint32_t)fk.len);
     if (fk.len)
         memcpy(v + RESP_HDR, fk.data, fk.len);
     if (right && right->len)
@@ -284,7 +270,7 @@ static kstream_err_t subscribe(kstream_ctx_t *ctx, const kstream_record_t *rec,
         memcpy(v + 3, hash, 8);
     else
         memset(v + 3, 0, 8);
-    put_be32(v + 11, (uint32_t)ctx->env->partition);
+    ks_put_be32(v + 11, (uint32_t)ctx->env->partition);
     if (rec->key_len)
         memcpy(v + SUB_HDR, rec->key, rec->key_len);
     kstream_record_t out = *rec;
@@ -431,7 +417,7 @@ static kstream_err_t receive_process(kstream_ctx_t *ctx,
                        "malformed foreign-key join subscription");
     int instruction = v[1];
     const uint8_t *hash = (v[2] & FK_HAS_HASH) ? v + 3 : NULL;
-    int32_t part = (int32_t)get_be32(v + 11);
+    int32_t part = (int32_t)ks_get_be32(v + 11);
     const uint8_t *pk = v + SUB_HDR;
     size_t pklen = rec->value_len - SUB_HDR;
     kstream_bytes_t fk = {rec->key, rec->key_len};
@@ -452,7 +438,7 @@ static kstream_err_t receive_process(kstream_ctx_t *ctx,
             memcpy(sv, hash, 8);
         else
             memset(sv, 0, 8);
-        put_be32(sv + 8, (uint32_t)part);
+        ks_put_be32(sv + 8, (uint32_t)part);
         size_t tvlen = 0;
         void *tv = ks_tv_encode(ctx->env->arena, rec->timestamp, sv,
                                 sizeof(sv), &tvlen);
@@ -546,7 +532,7 @@ static kstream_err_t subscribers_of(kstream_ctx_t *ctx, ks_task_store_t *ts,
         s->hash = copy;
         s->pk = copy + 8;
         s->pklen = k.len - plen;
-        s->part = (int32_t)get_be32((const uint8_t *)sv.data + 8);
+        s->part = (int32_t)ks_get_be32((const uint8_t *)sv.data + 8);
         *tail = s;
         tail = &s->next;
     }
@@ -653,7 +639,7 @@ static kstream_err_t resolve_process(kstream_ctx_t *ctx,
 {
     const ks_fk_params_t *p = ctx->node->params;
     const uint8_t *v = rec->value;
-    size_t fklen = v && rec->value_len >= RESP_HDR ? get_be32(v + 18) : 0;
+    size_t fklen = v && rec->value_len >= RESP_HDR ? ks_get_be32(v + 18) : 0;
     if (!rec->key || !v || rec->value_len < RESP_HDR || v[0] != FK_VERSION ||
         fklen > rec->value_len - RESP_HDR)
         return ks_fail(ctx, KS_FAIL_PROCESSING, KSTREAM_ERR_SERDE,

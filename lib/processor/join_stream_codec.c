@@ -13,20 +13,6 @@
 
 #define SKEY_FIXED 13 /* time, side, seq */
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 /* ---- values: headers and the record value ------------------------------ */
 uint8_t *ks_js_value_encode(ks_arena_t *arena, const kstream_record_t *rec,
                             size_t *len)
@@ -46,15 +32,15 @@ uint8_t *ks_js_value_encode(ks_arena_t *arena, const kstream_record_t *rec,
     if (!buf)
         return NULL;
     uint8_t *p = buf;
-    put_be32(p, (uint32_t)rec->nheaders);
+    ks_put_be32(p, (uint32_t)rec->nheaders);
     p += 4;
     for (size_t i = 0; i < rec->nheaders; i++) {
         const kstream_header_t *h = &rec->headers[i];
         size_t nl = strlen(h->name);
-        put_be32(p, (uint32_t)nl);
+        ks_put_be32(p, (uint32_t)nl);
         memcpy(p + 4, h->name, nl);
         p += 4 + nl;
-        put_be32(p, h->value ? (uint32_t)h->len : UINT32_MAX);
+        ks_put_be32(p, h->value ? (uint32_t)h->len : UINT32_MAX);
         p += 4;
         if (h->value && h->len) {
             memcpy(p, h->value, h->len);
@@ -78,7 +64,7 @@ kstream_err_t ks_js_value_decode(ks_arena_t *arena, const void *data,
     if (!p)
         return KSTREAM_ERR_NO_MEMORY;
     const uint8_t *end = p + len;
-    uint32_t nh = get_be32(p);
+    uint32_t nh = ks_get_be32(p);
     p += 4;
     r->headers = NULL;
     r->nheaders = nh;
@@ -92,7 +78,7 @@ kstream_err_t ks_js_value_decode(ks_arena_t *arena, const void *data,
     for (uint32_t i = 0; i < nh; i++) {
         if (end - p < 4)
             return KSTREAM_ERR_STORE;
-        uint32_t nl = get_be32(p);
+        uint32_t nl = ks_get_be32(p);
         p += 4;
         if ((size_t)(end - p) < (size_t)nl + 4)
             return KSTREAM_ERR_STORE;
@@ -102,7 +88,7 @@ kstream_err_t ks_js_value_decode(ks_arena_t *arena, const void *data,
         memcpy(name, p, nl);
         name[nl] = '\0';
         p += nl;
-        uint32_t vl = get_be32(p);
+        uint32_t vl = ks_get_be32(p);
         p += 4;
         kstream_header_t *h = &r->headers[i];
         h->name = name;
@@ -134,7 +120,7 @@ uint8_t *ks_js_skey_encode(ks_arena_t *arena, int64_t ts, int side,
     buf[8] = (uint8_t)side;
     if (klen)
         memcpy(buf + 9, key, klen);
-    put_be32(buf + 9 + klen, seq);
+    ks_put_be32(buf + 9 + klen, seq);
     *len = klen + SKEY_FIXED;
     return buf;
 }
@@ -150,7 +136,7 @@ bool ks_js_skey_decode(const void *skey, size_t len, js_rec_t *r)
     r->side = p[8];
     r->key.data = p + 9;
     r->key.len = len - SKEY_FIXED;
-    r->seq = get_be32(p + len - 4);
+    r->seq = ks_get_be32(p + len - 4);
     return true;
 }
 

@@ -244,6 +244,8 @@ bool ks_tv_decode(const void *tv, size_t len, int64_t *ts,
                   kstream_bytes_t *value);
 void ks_put_be64(uint8_t *p, int64_t v);
 int64_t ks_get_be64(const void *p);
+void ks_put_be32(uint8_t *p, uint32_t v);
+uint32_t ks_get_be32(const void *p);
 
 /* Punctuation: fire due stream-time (or wall-clock) punctuators of the
  * list with the given time. Returns the first error. */

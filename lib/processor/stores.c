@@ -31,6 +31,21 @@ int64_t ks_get_be64(const void *p)
                      (uint64_t)b[6] << 8 | (uint64_t)b[7]);
 }
 
+void ks_put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+uint32_t ks_get_be32(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+           (uint32_t)b[2] << 8 | (uint32_t)b[3];
+}
+
 void *ks_tv_encode(ks_arena_t *arena, int64_t ts, const void *value,
                    size_t len, size_t *out_len)
 {

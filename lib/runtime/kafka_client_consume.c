@@ -426,9 +426,13 @@ static kstream_err_t kc_set_paused(ks_kafka_client_t *c, const ks_tp_t *tp,
                 : rd_kafka_resume_partitions(c->consumer, list);
     res = kc_tp_err(err, list);
     rd_kafka_topic_partition_list_destroy(list);
-    if (res == KSTREAM_OK && !pause && c->paused)
+    /* Kept for kc_unpause_assigned(): a group member is never assigned
+     * by hand. */
+    if (res != KSTREAM_OK || c->subscribed)
+        return res;
+    if (!pause && c->paused)
         rd_kafka_topic_partition_list_del(c->paused, tp->topic, tp->partition);
-    if (res == KSTREAM_OK && pause &&
+    if (pause &&
         !(c->paused && rd_kafka_topic_partition_list_find(
                                c->paused, tp->topic, tp->partition))) {
         if (!c->paused)

@@ -107,12 +107,13 @@ kstream_err_t ks_rdb_batch_write(kv_rdb_t *s) {
         return KSTREAM_OK;
     /* Sorted, the memtable's skip list finds each insert point from the
      * previous one instead of from its top: most of a write's time when
-     * the keys came in random order (a cache flush). A bulk load's vector
-     * memtable appends, and sorts once when it is flushed. */
+     * the keys came in random order (a cache flush). A bulk load's puts
+     * went into the batch directly (rdb_put): its vector memtable appends,
+     * and sorts once when it is flushed. */
     if (!s->bulk)
         qsort_r(s->pend_at, s->nbatch, sizeof(s->pend_at[0]), pend_cmp,
                 s->pend.data);
-    for (size_t i = 0; i < s->nbatch; i++) {
+    for (size_t i = 0; !s->bulk && i < s->nbatch; i++) {
         const uint8_t *p = s->pend.data + s->pend_at[i];
         uint32_t klen = pend_u32(p), vlen = pend_u32(p + 4);
 
@@ -179,18 +180,27 @@ static kstream_err_t rdb_put(ks_store_t *store, const void *key, size_t klen,
         key = "";
     if (klen >= UINT32_MAX || (value && vlen >= UINT32_MAX))
         return KSTREAM_ERR_INVALID_ARG; /* over RocksDB's own limits */
-    size_t need = 8 + klen + (value ? vlen : 0);
-    if (ks_buf_reserve(&s->pend, need))
-        return KSTREAM_ERR_NO_MEMORY;
-    uint8_t *p = s->pend.data + s->pend.len;
-    uint32_t k32 = (uint32_t)klen, v32 = value ? (uint32_t)vlen : UINT32_MAX;
-    memcpy(p, &k32, 4);
-    memcpy(p + 4, &v32, 4);
-    memcpy(p + 8, key, klen);
-    if (value && vlen)
-        memcpy(p + 8 + klen, value, vlen);
-    s->pend_at[s->nbatch] = s->pend.len;
-    s->pend.len += need;
+    if (s->bulk) {
+        /* Written in put order: no copy to sort. */
+        if (value)
+            rocksdb_writebatch_put(s->batch, key, klen, value, vlen);
+        else
+            rocksdb_writebatch_delete(s->batch, key, klen);
+    } else {
+        size_t need = 8 + klen + (value ? vlen : 0);
+        if (ks_buf_reserve(&s->pend, need))
+            return KSTREAM_ERR_NO_MEMORY;
+        uint8_t *p = s->pend.data + s->pend.len;
+        uint32_t k32 = (uint32_t)klen;
+        uint32_t v32 = value ? (uint32_t)vlen : UINT32_MAX;
+        memcpy(p, &k32, 4);
+        memcpy(p + 4, &v32, 4);
+        memcpy(p + 8, key, klen);
+        if (value && vlen)
+            memcpy(p + 8 + klen, value, vlen);
+        s->pend_at[s->nbatch] = s->pend.len;
+        s->pend.len += need;
+    }
     b = batch_bit(key, klen);
     s->bits[b / 64] |= (uint64_t)1 << (b % 64);
     s->words[s->nbatch++] = (uint16_t)(b / 64);

@@ -61,7 +61,8 @@ struct kv_rdb {
     rocksdb_writebatch_t *batch;     /* what one write applies */
     /* Pending puts and deletes, in put order, each [klen u32][vlen u32,
      * UINT32_MAX: delete][key][value]; written sorted by key (the skip
-     * list then inserts each next to the previous one). */
+     * list then inserts each next to the previous one). Empty in bulk
+     * mode, whose puts go into `batch` at once. */
     ks_buf_t pend;
     size_t pend_at[RDB_BATCH_MAX]; /* each pending put's place in pend */
     size_t nbatch, batch_bytes;
