@@ -52,7 +52,7 @@ static void task_json(ks_buf_t *b, ks_thread_t *th, ks_task_t *task)
     for (size_t s = 0; s < task->nown_stores; s++) {
         ks_task_store_t *slot = &task->env.stores[s];
         ks_store_t *top = ks_pstore_stack(slot->ps);
-        uint64_t n = task->restoring ? 0 : top->ops->approximate_count(top);
+        uint64_t n = task->restoring ? 0 : ks_store_written_count(top);
         ks_buf_appendf(b, "%s{\"name\":", s ? "," : "");
         json_str(b, slot->def->name);
         ks_buf_appendf(b, ",\"approximate_count\":%" PRIu64, n);

@@ -1,11 +1,14 @@
-/* observe.c - hints handed down a store stack to the first layer that
- * takes them: ks_store_bulk(), ks_store_prefetch() (see the ops), and
+/* observe.c - walks down a store stack: ks_store_written_count(), and
+ * hints handed to the first layer that takes them: ks_store_bulk(),
+ * ks_store_prefetch() (see the ops), and
  * ks_store_observe_time(), the task's stream time to the
  * store stack (Kafka Streams' segmented stores track observedStreamTime
  * themselves; here the task can also push it, so that retention advances
  * on a store that only sees reads). Wrappers that do not care leave
  * observe_time NULL and the time goes past them to the layer that does. */
 #include "state/store.h"
+
+#include <string.h>
 
 void ks_store_observe_time(ks_store_t *s, int64_t t) {
     for (; s; s = s->inner) {
@@ -31,4 +34,13 @@ void ks_store_prefetch(ks_store_t *s, const void *key, size_t klen,
             return;
         }
     }
+}
+
+/* Below the buffering layers (record cache, transaction buffer), whose own
+ * counts read the store once per buffered entry. */
+uint64_t ks_store_written_count(ks_store_t *s) {
+    while (s->inner && (strcmp(s->ops->kind, "cache") == 0 ||
+                        strcmp(s->ops->kind, "txn") == 0))
+        s = s->inner;
+    return s->ops->approximate_count(s);
 }

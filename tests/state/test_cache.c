@@ -472,6 +472,19 @@ Test(cache, approximate_count_includes_unflushed_entries) {
     cr_assert(eq(u64, layer->ops->approximate_count(layer), 2));
 }
 
+Test(cache, written_count_skips_unflushed_entries) {
+    sput(inner, "a", "1");
+    sput(layer, "c", "1");
+    sput(layer, "d", "1");
+    sput(layer, "a", NULL);
+    /* The statistics' count: what is written below the cache. */
+    cr_assert(eq(u64, ks_store_written_count(layer), 1));
+    cr_assert(eq(u64, layer->ops->approximate_count(layer), 2));
+    cr_assert(eq(int, layer->ops->flush(layer), KSTREAM_OK));
+    cr_assert(eq(u64, ks_store_written_count(layer), 2));
+    cr_assert(eq(u64, ks_store_written_count(inner), 2));
+}
+
 Test(cache, write_down_runs_with_the_time_of_the_put) {
     int64_t now = 10;
 

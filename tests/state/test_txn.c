@@ -352,6 +352,20 @@ TXN_TEST(deleting_every_key_while_iterating_empties_the_store) {
     assert_keys(all(), NULL, 0);
 }
 
+TXN_TEST(written_count_leaves_out_the_open_transaction) {
+    put(B("a"), B("1"));
+    commit(1);
+    put(B("b"), B("2"));
+    put(B("c"), B("3"));
+    if (is_memory) {
+        cr_assert(eq(u64, ks_store_written_count(store), 1));
+        cr_assert(eq(u64, store->ops->approximate_count(store), 3));
+    }
+    commit(2);
+    if (is_memory)
+        cr_assert(eq(u64, ks_store_written_count(store), 3));
+}
+
 TXN_TEST(put_if_absent_sees_the_buffer) {
     kstream_bytes_t existing;
 
