@@ -16,85 +16,23 @@
  * Keys and values are limited to 4 GiB - 8 (KSTREAM_ERR_TOO_LARGE). The
  * hash table grows at a load of 4/5 and never shrinks.
  *
- * Iterators see the live store, not a snapshot. Each returns copies of the
- * key and value (in buffers of the iterator), so what it hands out stays
- * valid until its next call whatever the store does meanwhile. An iterator
- * remembers the entry it returned last and the store's structural version
- * (bumped by every insert of a new key and every delete); when the version
- * changed, the entry may be gone, so the next call re-seeks to the first
- * key greater than the last key returned. Keys come out strictly
- * increasing and within bounds; entries inserted ahead of the position are
- * seen, deleted ones are not. Iterators must be closed before the store.
+ * Iterators (kv_mem_iter.c) see the live store, not a snapshot. Each
+ * returns copies of the key and value (in buffers of the iterator), so what
+ * it hands out stays valid until its next call whatever the store does
+ * meanwhile. An iterator remembers the entry it returned last and the
+ * store's structural version (bumped by every insert of a new key and every
+ * delete); when the version changed, the entry may be gone, so the next
+ * call re-seeks to the first key greater than the last key returned. Keys
+ * come out strictly increasing and within bounds; entries inserted ahead of
+ * the position are seen, deleted ones are not. Iterators must be closed
+ * before the store.
  *
  * One task, one thread: no locks. */
-#include "state/store.h"
-#include "util/util.h"
+#include "state/kv_mem_int.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MEM_MAX_LEVEL 16   /* p = 1/4: enough for 4^16 keys */
-#define MEM_MIN_SLOTS 64   /* hash table size, a power of two */
-#define MEM_INLINE_MIN 8   /* smallest inline value room: holds a pointer */
-#define MEM_MAX_LEN UINT32_MAX
-
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch((p))
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
-
-/* Small on purpose: with 100k keys the entries and the slots must mostly
- * stay in the CPU cache for a get+put to cost well under 200 ns. A 12-byte
- * key with an 8-byte value takes a 48-byte malloc chunk. */
-typedef struct mem_entry {
-    uint32_t klen;
-    uint32_t vlen;
-    uint32_t vcap;  /* room of the value buffer, inline or heap */
-    uint8_t height; /* forward pointers */
-    uint8_t heap;   /* 1: the inline area holds a pointer to a heap buffer */
-    /* height forward pointers, then klen key bytes, then the inline area
-     * (vcap bytes while !heap, else >= sizeof(void *)). */
-    struct mem_entry *next[];
-} mem_entry_t;
-
-typedef struct mem_slot {
-    uint64_t hash;
-    mem_entry_t *e; /* NULL: empty */
-} mem_slot_t;
-
-typedef struct kv_mem {
-    ks_store_t base;
-    mem_entry_t *head[MEM_MAX_LEVEL]; /* skip list head's forward pointers */
-    unsigned level;                   /* levels in use, >= 1 */
-    uint64_t rng;                     /* xorshift state for node heights */
-    mem_slot_t *slots;
-    size_t mask;       /* slots - 1 */
-    uint64_t count;    /* entries */
-    uint64_t version;  /* bumped by every insert and delete */
-    mem_entry_t *last; /* entry of the last get/put hit, or NULL */
-    int open_iters;
-} kv_mem_t;
-
-static inline uint8_t *entry_key(mem_entry_t *e) {
-    return (uint8_t *)&e->next[e->height];
-}
-
-static inline uint8_t *entry_inline(mem_entry_t *e) {
-    return entry_key(e) + e->klen;
-}
-
-static inline uint8_t *entry_val(mem_entry_t *e) {
-    uint8_t *p = entry_inline(e);
-
-    if (e->heap) {
-        uint8_t *heap; /* the area may be unaligned */
-        memcpy(&heap, p, sizeof(heap));
-        p = heap;
-    }
-    return p;
-}
 
 /* A hash of our own: 8 bytes at a time, length in the seed, a final mix so
  * that the low bits (the slot index) depend on every input bit. */
@@ -118,39 +56,6 @@ static uint64_t mem_hash(const uint8_t *p, size_t n) {
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 32;
     return h;
-}
-
-/* 8 bytes as a big-endian number: compares like memcmp. */
-static inline uint64_t load_be64(const uint8_t *p) {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                          \
-        __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
-#else
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-#endif
-}
-
-/* Byte order, as ks_key_cmp. The first 8 bytes, compared as one word,
- * usually decide: a skip-list seek makes ~20 comparisons, each a memcmp
- * call otherwise. */
-static inline int entry_cmp(mem_entry_t *e, const void *key, size_t klen) {
-    const uint8_t *a = entry_key(e);
-
-    if (e->klen >= 8 && klen >= 8) {
-        uint64_t x = load_be64(a), y = load_be64(key);
-        if (x != y)
-            return x < y ? -1 : 1;
-    }
-    return ks_key_cmp(a, e->klen, key, klen);
-}
-
-static inline bool entry_is(mem_entry_t *e, const void *key, size_t klen) {
-    return e->klen == klen && ks_bytes_eq(entry_key(e), key, klen);
 }
 
 /* ---- hash index ----------------------------------------------------------- */
@@ -248,11 +153,9 @@ static unsigned random_height(kv_mem_t *s) {
     return h;
 }
 
-/* First entry whose key is >= key (> key when strict), or NULL. When preds
- * is non-NULL, preds[l] is the forward-pointer array of the last node (or
- * the head) before that position at level l, for every level. */
-static mem_entry_t *sl_seek(kv_mem_t *s, const void *key, size_t klen,
-                            bool strict, mem_entry_t ***preds) {
+/* See kv_mem_int.h. */
+mem_entry_t *ks_mem_seek(kv_mem_t *s, const void *key, size_t klen,
+                         bool strict, mem_entry_t ***preds) {
     mem_entry_t **x = s->head;
     int l;
 
@@ -278,7 +181,7 @@ static void sl_unlink(kv_mem_t *s, mem_entry_t *e) {
     mem_entry_t **preds[MEM_MAX_LEVEL];
     unsigned l;
 
-    sl_seek(s, entry_key(e), e->klen, false, preds);
+    ks_mem_seek(s, entry_key(e), e->klen, false, preds);
     for (l = 0; l < e->height; l++) {
         assert(preds[l][l] == e);
         preds[l][l] = e->next[l];
@@ -389,7 +292,7 @@ static kstream_err_t mem_insert(kv_mem_t *s, uint64_t h, const void *key,
     if (vlen > 0)
         memcpy(entry_inline(e), value, vlen);
 
-    sl_seek(s, key, klen, false, preds);
+    ks_mem_seek(s, key, klen, false, preds);
     for (l = 0; l < height; l++) {
         e->next[l] = preds[l][l];
         preds[l][l] = e;
@@ -470,144 +373,12 @@ static void mem_close(ks_store_t *store) {
     free(s);
 }
 
-/* ---- iterators ------------------------------------------------------------ */
-
-typedef struct mem_iter {
-    ks_iter_t base;
-    kv_mem_t *store;
-    bool started, done;
-    bool is_prefix;      /* lo is a prefix; else lo/hi are range bounds */
-    const uint8_t *lo;   /* NULL: open; points into bounds[] */
-    size_t lolen;
-    const uint8_t *hi;   /* NULL: open (range only) */
-    size_t hilen;
-    mem_entry_t *cur;    /* last returned, valid while version matches */
-    uint64_t version;
-    ks_buf_t key, val;   /* copies handed to the caller */
-    uint8_t bounds[];
-} mem_iter_t;
-
-static bool iter_past_end(const mem_iter_t *it, mem_entry_t *e) {
-    if (it->is_prefix)
-        return e->klen < it->lolen ||
-               (it->lolen > 0 && memcmp(entry_key(e), it->lo, it->lolen) != 0);
-    return it->hi && entry_cmp(e, it->hi, it->hilen) > 0;
-}
-
-static kstream_err_t mem_iter_next(ks_iter_t *iter, kstream_bytes_t *key,
-                                   kstream_bytes_t *value) {
-    mem_iter_t *it = (mem_iter_t *)iter;
-    kv_mem_t *s = it->store;
-    mem_entry_t *e;
-
-    if (it->done)
-        return KSTREAM_ERR_EMPTY;
-    if (!it->started) {
-        e = it->lo ? sl_seek(s, it->lo, it->lolen, false, NULL) : s->head[0];
-        it->started = true;
-    } else if (it->version == s->version) {
-        e = it->cur->next[0];
-    } else {
-        /* The store changed shape: it->cur may be freed. */
-        e = sl_seek(s, it->key.data, it->key.len, true, NULL);
-    }
-    if (!e || iter_past_end(it, e)) {
-        it->done = true;
-        it->cur = NULL;
-        return KSTREAM_ERR_EMPTY;
-    }
-    /* Reserved at creation, so data is never NULL; these may grow. */
-    it->key.len = 0;
-    it->val.len = 0;
-    if (ks_buf_append(&it->key, entry_key(e), e->klen) != 0 ||
-        ks_buf_append(&it->val, entry_val(e), e->vlen) != 0) {
-        /* Give up on this iterator rather than skip an entry. */
-        it->done = true;
-        return KSTREAM_ERR_NO_MEMORY;
-    }
-    it->cur = e;
-    it->version = s->version;
-    key->data = it->key.data;
-    key->len = it->key.len;
-    value->data = it->val.data;
-    value->len = it->val.len;
-    return KSTREAM_OK;
-}
-
-static void mem_iter_close(ks_iter_t *iter) {
-    mem_iter_t *it = (mem_iter_t *)iter;
-
-    it->store->open_iters--;
-    ks_buf_free(&it->key);
-    ks_buf_free(&it->val);
-    free(it);
-}
-
-static const ks_iter_ops_t mem_iter_ops = {
-        .next = mem_iter_next,
-        .close = mem_iter_close,
-};
-
-static kstream_err_t iter_new(kv_mem_t *s, const void *lo, size_t lolen,
-                              const void *hi, size_t hilen, bool is_prefix,
-                              ks_iter_t **out) {
-    mem_iter_t *it;
-    size_t extra = (lo ? lolen : 0) + (hi ? hilen : 0);
-
-    if (extra > (size_t)PTRDIFF_MAX - sizeof(*it))
-        return KSTREAM_ERR_NO_MEMORY;
-    it = calloc(1, sizeof(*it) + extra);
-    if (!it)
-        return KSTREAM_ERR_NO_MEMORY;
-    it->base.ops = &mem_iter_ops;
-    it->store = s;
-    it->is_prefix = is_prefix;
-    ks_buf_init(&it->key, NULL);
-    ks_buf_init(&it->val, NULL);
-    if (ks_buf_reserve(&it->key, 1) != 0 || ks_buf_reserve(&it->val, 1) != 0) {
-        ks_buf_free(&it->key);
-        free(it);
-        return KSTREAM_ERR_NO_MEMORY;
-    }
-    if (lo) {
-        if (lolen > 0)
-            memcpy(it->bounds, lo, lolen);
-        it->lo = it->bounds;
-        it->lolen = lolen;
-    }
-    if (hi) {
-        if (hilen > 0)
-            memcpy(it->bounds + it->lolen, hi, hilen);
-        it->hi = it->bounds + it->lolen;
-        it->hilen = hilen;
-    }
-    if (lo && hi && ks_key_cmp(lo, lolen, hi, hilen) > 0)
-        it->done = true; /* from > to: empty */
-    s->open_iters++;
-    *out = &it->base;
-    return KSTREAM_OK;
-}
-
-static kstream_err_t mem_range(ks_store_t *store, const void *from,
-                               size_t flen, const void *to, size_t tlen,
-                               ks_iter_t **it) {
-    return iter_new((kv_mem_t *)store, from, flen, to, tlen, false, it);
-}
-
-static kstream_err_t mem_prefix(ks_store_t *store, const void *prefix,
-                                size_t plen, ks_iter_t **it) {
-    /* A NULL prefix of length 0 is the empty prefix: every key. */
-    static const uint8_t empty[1];
-    return iter_new((kv_mem_t *)store, prefix ? prefix : empty, plen, NULL, 0,
-                    true, it);
-}
-
 static const ks_store_ops_t mem_ops = {
         .kind = "memory",
         .get = mem_get,
         .put = mem_put,
-        .range = mem_range,
-        .prefix = mem_prefix,
+        .range = ks_mem_range,
+        .prefix = ks_mem_prefix,
         .approximate_count = mem_approximate_count,
         .flush = mem_flush,
         .close = mem_close,
