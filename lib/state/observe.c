@@ -36,10 +36,12 @@ void ks_store_prefetch(ks_store_t *s, const void *key, size_t klen,
     }
 }
 
-/* Below the buffering layers (record cache, transaction buffer), whose own
- * counts read the store once per buffered entry. */
+/* Past the buffering layers (record cache, transaction buffer), whose own
+ * counts read the store once per buffered entry, and the changelog layer
+ * between them (its count is its inner store's). */
 uint64_t ks_store_written_count(ks_store_t *s) {
     while (s->inner && (strcmp(s->ops->kind, "cache") == 0 ||
+                        strcmp(s->ops->kind, "changelog") == 0 ||
                         strcmp(s->ops->kind, "txn") == 0))
         s = s->inner;
     return s->ops->approximate_count(s);

@@ -133,9 +133,10 @@ kstream_err_t ks_store_bulk(ks_store_t *s, bool on);
 void ks_store_prefetch(ks_store_t *s, const void *key, size_t klen,
                        bool deep);
 /* The approximate count of what the stack has written below its record
- * cache and transaction buffer: entries still buffered there are not
- * counted, so no per-entry reads (the statistics' store sizes; a layer's
- * own approximate_count reads the store once per buffered entry). */
+ * cache, changelog layer and transaction buffer: entries still buffered
+ * are not counted, so no per-entry reads (the statistics' store sizes; the
+ * buffering layers' own approximate_count reads the store once per
+ * buffered entry). */
 uint64_t ks_store_written_count(ks_store_t *s);
 
 /* ---- segmented stores (window and session stores) -------------------------

@@ -192,6 +192,33 @@ Test(changelog, cache_above_absorbs_repeated_updates) {
     logged = ks_changelog_wrap(ks_kv_mem_new(), "t", 0, collect, &col, &now, false);
 }
 
+Test(changelog, written_count_goes_past_the_buffering_layers) {
+    /* The stack of an exactly-once DSL store: cache -> changelog -> txn ->
+     * bottom. */
+    ks_store_t *mem = ks_kv_mem_new();
+    ks_store_t *txn = ks_txn_wrap(mem);
+    cr_assert_not_null(txn);
+    ks_store_t *log2 = ks_changelog_wrap(txn, "t", 0, collect, &col, &now,
+                                         false);
+    cr_assert_not_null(log2);
+    ks_cache_t *cache = ks_cache_new(1 << 20);
+    ks_store_t *top = ks_cache_wrap(log2, cache, NULL, NULL);
+    cr_assert_not_null(top);
+
+    sput(mem, "old", "1");
+    sput(top, "a", "1");
+    sput(top, "b", "1");
+    cr_assert(eq(u64, ks_store_written_count(top), 1)); /* cached */
+    cr_assert(eq(u64, top->ops->approximate_count(top), 3));
+    cr_assert(eq(int, top->ops->flush(top), KSTREAM_OK));
+    cr_assert(eq(u64, ks_store_written_count(top), 1)); /* in the txn */
+    cr_assert(eq(int, ks_txn_commit(txn, 2), KSTREAM_OK));
+    cr_assert(eq(u64, ks_store_written_count(top), 3));
+
+    top->ops->close(top); /* the whole stack */
+    ks_cache_destroy(cache);
+}
+
 Test(changelog, without_cache_every_update_is_produced) {
     int i;
 
