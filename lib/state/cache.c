@@ -228,6 +228,7 @@ static void cache_prefetch(ks_store_t *s, const void *key, size_t klen,
 
 static const ks_store_ops_t cache_ops = {
         .kind = "cache",
+        .count_below = true,
         .get = cache_get,
         .put = cache_put,
         .range = ks_cache_range,

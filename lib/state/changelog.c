@@ -92,6 +92,7 @@ static void cl_close(ks_store_t *s) {
 
 static const ks_store_ops_t changelog_ops = {
         .kind = "changelog",
+        .count_below = true,
         .get = cl_get,
         .put = cl_put,
         .range = cl_range,

@@ -55,13 +55,43 @@ kstream_err_t kstream_window_store_get(kstream_store_t *st, const void *key,
     return ks_ms_raw_get(st, st->lo.data, n, value);
 }
 
+/* An iterator of kind keeping the records whose times fall in [t_from,
+ * t_to] (see metered.c), over the range from st->lo's first nlo bytes to
+ * st->hi's first nhi bytes when bounded, else over the whole store; empty:
+ * no range at all. */
+static kstream_err_t timed_iter(kstream_store_t *st, iter_kind_t kind,
+                                const void *key, size_t klen, int64_t t_from,
+                                int64_t t_to, bool empty, size_t nlo,
+                                size_t nhi, bool bounded,
+                                kstream_iter_t **it) {
+    kstream_iter_t *pit;
+    kstream_err_t err = ks_ms_iter_new(st, kind, key, klen, &pit);
+
+    if (err != KSTREAM_OK)
+        return err;
+    pit->t_from = t_from;
+    pit->t_to = t_to;
+    if (!empty) {
+        err = st->top->ops->range(st->top, bounded ? st->lo.data : NULL,
+                                  bounded ? nlo : 0,
+                                  bounded ? st->hi.data : NULL,
+                                  bounded ? nhi : 0, &pit->it);
+        if (err != KSTREAM_OK) {
+            ks_ms_iter_free(pit);
+            return err;
+        }
+    }
+    *it = pit;
+    return KSTREAM_OK;
+}
+
 kstream_err_t kstream_window_store_fetch(kstream_store_t *st, const void *key,
                                          size_t klen, int64_t time_from,
                                          int64_t time_to,
                                          kstream_iter_t **it) {
-    kstream_iter_t *pit;
     kstream_err_t err;
-    size_t nlo, nhi;
+    size_t nlo = 0, nhi = 0;
+    bool empty;
 
     if (!st || !key || !it)
         return KSTREAM_ERR_INVALID_ARG;
@@ -70,37 +100,24 @@ kstream_err_t kstream_window_store_fetch(kstream_store_t *st, const void *key,
         return err;
     if (time_from < 0)
         time_from = 0;
-    err = ks_ms_iter_new(st, ITER_WINDOW, key, klen, &pit);
-    if (err != KSTREAM_OK)
-        return err;
-    pit->t_from = time_from;
-    pit->t_to = time_to;
-    if (time_to < time_from) {
-        *it = pit; /* empty */
-        return KSTREAM_OK;
-    }
-    err = key_room(&st->lo, klen, 8);
-    if (err == KSTREAM_OK)
-        err = key_room(&st->hi, klen, 8);
-    if (err == KSTREAM_OK) {
+    empty = time_to < time_from;
+    if (!empty) {
+        err = key_room(&st->lo, klen, 8);
+        if (err == KSTREAM_OK)
+            err = key_room(&st->hi, klen, 8);
+        if (err != KSTREAM_OK)
+            return err;
         nlo = ks_wkey_encode(st->lo.data, key, klen, time_from);
         nhi = ks_wkey_encode(st->hi.data, key, klen, time_to);
-        err = st->top->ops->range(st->top, st->lo.data, nlo, st->hi.data, nhi,
-                                  &pit->it);
     }
-    if (err != KSTREAM_OK) {
-        ks_ms_iter_free(pit);
-        return err;
-    }
-    *it = pit;
-    return KSTREAM_OK;
+    return timed_iter(st, ITER_WINDOW, key, klen, time_from, time_to, empty,
+                      nlo, nhi, true, it);
 }
 
 kstream_err_t kstream_window_store_fetch_all(kstream_store_t *st,
                                              int64_t time_from,
                                              int64_t time_to,
                                              kstream_iter_t **it) {
-    kstream_iter_t *pit;
     kstream_err_t err;
 
     if (!st || !it)
@@ -110,22 +127,8 @@ kstream_err_t kstream_window_store_fetch_all(kstream_store_t *st,
         return err;
     if (time_from < 0)
         time_from = 0;
-    err = ks_ms_iter_new(st, ITER_WINDOW, NULL, 0, &pit);
-    if (err != KSTREAM_OK)
-        return err;
-    pit->t_from = time_from;
-    pit->t_to = time_to;
-    if (time_to < time_from) {
-        *it = pit;
-        return KSTREAM_OK;
-    }
-    err = st->top->ops->range(st->top, NULL, 0, NULL, 0, &pit->it);
-    if (err != KSTREAM_OK) {
-        ks_ms_iter_free(pit);
-        return err;
-    }
-    *it = pit;
-    return KSTREAM_OK;
+    return timed_iter(st, ITER_WINDOW, NULL, 0, time_from, time_to,
+                      time_to < time_from, 0, 0, false, it);
 }
 
 /* ---- session stores -------------------------------------------------------- */
@@ -153,9 +156,9 @@ kstream_err_t kstream_session_store_find(kstream_store_t *st, const void *key,
                                          size_t klen, int64_t earliest_end,
                                          int64_t latest_start,
                                          kstream_iter_t **it) {
-    kstream_iter_t *pit;
     kstream_err_t err;
-    size_t nlo, nhi;
+    size_t nlo = 0, nhi = 0;
+    bool empty = latest_start < 0; /* every start is >= 0 */
 
     if (!st || !key || !it)
         return KSTREAM_ERR_INVALID_ARG;
@@ -164,29 +167,16 @@ kstream_err_t kstream_session_store_find(kstream_store_t *st, const void *key,
         return err;
     if (earliest_end < 0)
         earliest_end = 0;
-    err = ks_ms_iter_new(st, ITER_SESSION, key, klen, &pit);
-    if (err != KSTREAM_OK)
-        return err;
-    pit->t_from = earliest_end;
-    pit->t_to = latest_start;
-    if (latest_start < 0) {
-        *it = pit; /* every start is >= 0 */
-        return KSTREAM_OK;
-    }
-    err = key_room(&st->lo, klen, 16);
-    if (err == KSTREAM_OK)
-        err = key_room(&st->hi, klen, 16);
-    if (err == KSTREAM_OK) {
+    if (!empty) {
+        err = key_room(&st->lo, klen, 16);
+        if (err == KSTREAM_OK)
+            err = key_room(&st->hi, klen, 16);
+        if (err != KSTREAM_OK)
+            return err;
         /* Session keys sort by key, end, start. */
         nlo = ks_skey_encode(st->lo.data, key, klen, 0, earliest_end);
         nhi = ks_skey_encode(st->hi.data, key, klen, INT64_MAX, INT64_MAX);
-        err = st->top->ops->range(st->top, st->lo.data, nlo, st->hi.data, nhi,
-                                  &pit->it);
     }
-    if (err != KSTREAM_OK) {
-        ks_ms_iter_free(pit);
-        return err;
-    }
-    *it = pit;
-    return KSTREAM_OK;
+    return timed_iter(st, ITER_SESSION, key, klen, earliest_end,
+                      latest_start, empty, nlo, nhi, true, it);
 }

@@ -8,8 +8,6 @@
  * observe_time NULL and the time goes past them to the layer that does. */
 #include "state/store.h"
 
-#include <string.h>
-
 void ks_store_observe_time(ks_store_t *s, int64_t t) {
     for (; s; s = s->inner) {
         if (s->ops->observe_time) {
@@ -36,13 +34,11 @@ void ks_store_prefetch(ks_store_t *s, const void *key, size_t klen,
     }
 }
 
-/* Past the buffering layers (record cache, transaction buffer), whose own
- * counts read the store once per buffered entry, and the changelog layer
- * between them (its count is its inner store's). */
+/* Past the layers marked count_below: the buffering ones (record cache,
+ * transaction buffer), whose own counts read the store once per buffered
+ * entry, and the changelog layer between them. */
 uint64_t ks_store_written_count(ks_store_t *s) {
-    while (s->inner && (strcmp(s->ops->kind, "cache") == 0 ||
-                        strcmp(s->ops->kind, "changelog") == 0 ||
-                        strcmp(s->ops->kind, "txn") == 0))
+    while (s->inner && s->ops->count_below)
         s = s->inner;
     return s->ops->approximate_count(s);
 }

@@ -38,6 +38,10 @@ struct ks_iter {
 
 typedef struct ks_store_ops {
     const char *kind; /* "rocksdb", "memory", "cache", "changelog", ... */
+    /* A wrapper whose store contents are its inner layer's plus what it
+     * buffers (cache, transaction buffer) or exactly its inner layer's
+     * (changelog): ks_store_written_count() counts below it. */
+    bool count_below;
     /* value borrowed until the next call on the store.
      * KSTREAM_ERR_NOT_FOUND when absent. */
     kstream_err_t (*get)(ks_store_t *s, const void *key, size_t klen,

@@ -377,6 +377,7 @@ static void txn_close(ks_store_t *store) {
 
 static const ks_store_ops_t txn_ops = {
         .kind = "txn",
+        .count_below = true,
         .get = txn_get,
         .put = txn_put,
         .range = ks_txn_range,
