@@ -161,6 +161,7 @@ static void run_raw(int round, run_t *res)
     kb_reader_t *rd = kb_reader_start(bootstrap, out, PARTITIONS,
                                       KB_READ_RECORDS, 1, n, 0);
     rd_kafka_t *p = kb_producer(bootstrap);
+    kb_producer_prime(p, out); /* as the app's threads do */
     rd_kafka_conf_t *cc = kb_rdconf(bootstrap, KB_CONSUMER, group);
     rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof(err));
     if (!c)

@@ -54,12 +54,6 @@ static const kb_setting_t kb_settings[] = {
         {"heartbeat.interval.ms", "300", C},
         {"linger.ms", "5", P},
         {"batch.num.messages", "10000", P},
-        /* 2.0.2 keeps the first records for a topic its producer has no
-         * metadata for in the unassigned queue until its next 1 s topic
-         * scan or periodic metadata refresh: every run would start with
-         * a stall of 0-1 s (raw pipe and app alike). A 10 ms refresh
-         * interval bounds it at 10 ms. */
-        {"topic.metadata.refresh.interval.ms", "10", P},
         /* What the app's clients get by default (kafka_conf.c). */
         {"enable.auto.commit", "false", C | RAW_ONLY},
         {"enable.auto.offset.store", "false", C | RAW_ONLY},

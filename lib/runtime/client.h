@@ -115,6 +115,14 @@ typedef struct ks_client_ops {
     /* Number of partitions, or KSTREAM_ERR_UNKNOWN_TOPIC. */
     kstream_err_t (*partition_count)(ks_client_t *c, const char *topic,
                                      int32_t *n);
+    /* The topics this client will produce to (sinks, changelogs,
+     * repartition and dead-letter topics): learn their partitions and
+     * leaders now, so that the first records sent to them are not held
+     * back waiting for metadata. Best effort: a failure is logged and
+     * returned, and producing works without it. NULL when there is
+     * nothing to learn (the sim). */
+    kstream_err_t (*prepare_produce)(ks_client_t *c,
+                                     const char *const *topics, size_t n);
     /* Queue a record for sending (copies it). Errors known at once are
      * returned; later ones arrive through events.delivery_failed. */
     kstream_err_t (*produce)(ks_client_t *c, const ks_out_t *out);

@@ -100,6 +100,7 @@ static const ks_client_ops_t ks_kafka_ops = {
         .written_offset = ks_kafka_written_offset,
         .lag = ks_kafka_lag,
         .partition_count = ks_kafka_partition_count,
+        .prepare_produce = ks_kafka_prepare_produce,
         .produce = ks_kafka_produce,
         .flush = ks_kafka_flush,
         .commit = ks_kafka_commit,
@@ -122,6 +123,7 @@ static const ks_client_ops_t ks_kafka_txn_ops = {
         .written_offset = ks_kafka_written_offset,
         .lag = ks_kafka_lag,
         .partition_count = ks_kafka_partition_count,
+        .prepare_produce = ks_kafka_prepare_produce,
         .produce = ks_kafka_txn_produce,
         .flush = ks_kafka_flush,
         .commit = ks_kafka_commit,
@@ -332,6 +334,7 @@ static void ks_kafka_destroy(ks_client_t *base) {
         rd_kafka_destroy(c->producer);
     }
     ks_written_free(&c->written);
+    ks_kafka_produce_topics_free(c);
     if (c->paused)
         rd_kafka_topic_partition_list_destroy(c->paused);
     kstream_conf_destroy(c->conf);

@@ -49,6 +49,10 @@ struct ks_kafka_client {
     ks_tp_t *evtps; /* scratch for assigned/revoked events */
     size_t evcap;
     ks_written_t written; /* acknowledged offsets (delivery reports) */
+    /* prepare_produce()'s topics (owned), learnt again by a producer that
+     * txn_reset re-creates. */
+    char **produce_topics;
+    size_t nproduce_topics;
     /* exactly_once_v2 (kafka_client_txn.c): txn_id[0] is '\0' in a client
      * that is not transactional. */
     char txn_id[256];     /* KS_TXN_ID_FMT: the producer's transactional.id */
@@ -105,6 +109,12 @@ kstream_err_t ks_kafka_partition_count(ks_client_t *base, const char *topic,
 /* kafka_client_produce.c */
 void ks_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                         void *opaque);
+kstream_err_t ks_kafka_prepare_produce(ks_client_t *base,
+                                       const char *const *topics, size_t n);
+/* Learn the metadata of c->produce_topics on c->producer (after txn_reset
+ * re-creates it); best effort, a failure is logged. */
+kstream_err_t ks_kafka_learn_produce_topics(ks_kafka_client_t *c);
+void ks_kafka_produce_topics_free(ks_kafka_client_t *c);
 kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out);
 kstream_err_t ks_kafka_flush(ks_client_t *base, int timeout_ms);
 kstream_err_t ks_kafka_written_offset(ks_client_t *base, const ks_tp_t *tp,

@@ -142,7 +142,7 @@ static void kc_out_vus(const ks_out_t *out, rd_kafka_vu_t *vus) {
  * default.api.timeout.ms (Java's max.block.ms). */
 static kstream_err_t kc_produce_vus(ks_kafka_client_t *c, const ks_out_t *out,
                                     const rd_kafka_vu_t *vus, size_t cnt) {
-    int64_t deadline = ks_clock_mono_ms() + c->api_timeout_ms;
+    int64_t deadline = -1; /* read on the first full queue */
     rd_kafka_error_t *error;
     rd_kafka_resp_err_t code;
 
@@ -151,8 +151,11 @@ static kstream_err_t kc_produce_vus(ks_kafka_client_t *c, const ks_out_t *out,
         if (!error)
             return KSTREAM_OK;
         code = rd_kafka_error_code(error);
-        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-            ks_clock_mono_ms() >= deadline)
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        if (deadline < 0)
+            deadline = ks_clock_mono_ms() + c->api_timeout_ms;
+        else if (ks_clock_mono_ms() >= deadline)
             break;
         rd_kafka_error_destroy(error);
         rd_kafka_poll(c->producer, 10);
@@ -163,6 +166,88 @@ static kstream_err_t kc_produce_vus(ks_kafka_client_t *c, const ks_out_t *out,
     rd_kafka_error_destroy(error);
     return code == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KSTREAM_ERR_TIMEOUT
                                                  : ks_kafka_err(code);
+}
+
+/* ---- metadata of the topics produced to ------------------------------- */
+
+/* librdkafka 2.0.2 sends a record for a topic its producer has no metadata
+ * for to the topic's unassigned queue, and asks for that metadata only at
+ * its next topic scan (every second) or periodic refresh: without this,
+ * the first records to every topic wait up to a second. A topic handle
+ * makes the topic known to the producer; a Metadata request for the known
+ * topics then gives each its partitions and leaders before the first
+ * record. The wait is bounded: producing works without it. */
+#define KC_PREPARE_TIMEOUT_MS 5000
+
+void ks_kafka_produce_topics_free(ks_kafka_client_t *c) {
+    for (size_t i = 0; i < c->nproduce_topics; i++)
+        free(c->produce_topics[i]);
+    free(c->produce_topics);
+    c->produce_topics = NULL;
+    c->nproduce_topics = 0;
+}
+
+kstream_err_t ks_kafka_learn_produce_topics(ks_kafka_client_t *c) {
+    const struct rd_kafka_metadata *md;
+    rd_kafka_resp_err_t err;
+    size_t i;
+
+    if (!c->producer || !c->nproduce_topics)
+        return KSTREAM_OK;
+    for (i = 0; i < c->nproduce_topics; i++) {
+        rd_kafka_topic_t *rkt =
+                rd_kafka_topic_new(c->producer, c->produce_topics[i], NULL);
+        if (!rkt) {
+            ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
+                   "topic '%s': %s", c->produce_topics[i],
+                   rd_kafka_err2str(rd_kafka_last_error()));
+            return ks_kafka_err(rd_kafka_last_error());
+        }
+        /* librdkafka keeps the topic; the handle is not needed. */
+        rd_kafka_topic_destroy(rkt);
+    }
+    int timeout = c->api_timeout_ms < KC_PREPARE_TIMEOUT_MS
+                          ? c->api_timeout_ms
+                          : KC_PREPARE_TIMEOUT_MS;
+    err = rd_kafka_metadata(c->producer, 0 /* the known topics */, NULL, &md,
+                            timeout);
+    if (err) {
+        ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
+               "metadata of the %zu topic(s) produced to: %s (the first "
+               "records may wait for it)",
+               c->nproduce_topics, rd_kafka_err2str(err));
+        return ks_kafka_err(err);
+    }
+    rd_kafka_metadata_destroy(md);
+    return KSTREAM_OK;
+}
+
+kstream_err_t ks_kafka_prepare_produce(ks_client_t *base,
+                                       const char *const *topics, size_t n) {
+    ks_kafka_client_t *c = (ks_kafka_client_t *)base;
+    size_t i;
+
+    if (!c || (n && !topics))
+        return KSTREAM_ERR_INVALID_ARG;
+    for (i = 0; i < n; i++)
+        if (!topics[i] || !*topics[i])
+            return KSTREAM_ERR_INVALID_ARG;
+    if (!c->producer)
+        return KSTREAM_ERR_STATE;
+    ks_kafka_produce_topics_free(c);
+    if (!n)
+        return KSTREAM_OK;
+    if (!(c->produce_topics = calloc(n, sizeof(char *))))
+        return KSTREAM_ERR_NO_MEMORY;
+    for (i = 0; i < n; i++) {
+        if (!(c->produce_topics[i] = strdup(topics[i]))) {
+            c->nproduce_topics = i;
+            ks_kafka_produce_topics_free(c);
+            return KSTREAM_ERR_NO_MEMORY;
+        }
+    }
+    c->nproduce_topics = n;
+    return ks_kafka_learn_produce_topics(c);
 }
 
 kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out) {

@@ -366,6 +366,7 @@ kstream_err_t ks_kafka_txn_reset(ks_client_t *base) {
     }
     ks_log(&c->opaque.log, KS_LOG_INFO, "TXN",
            "%s: producer re-created (txn_init follows)", c->txn_id);
+    (void)ks_kafka_learn_produce_topics(c); /* best effort, logged */
     return KSTREAM_OK;
 }
 

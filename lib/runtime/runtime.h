@@ -178,6 +178,11 @@ typedef struct ks_thread {
     ks_client_t *client;
     ks_clock_fn *now;
     void *now_opaque;
+    /* The wall-clock time records are processed at (kstream_ctx's
+     * wall_clock): read once per task and KS_WALL_EVERY records of it in
+     * process_tasks(), not per record, as Kafka Streams reads it once per
+     * batch. */
+    int64_t wall_now;
     int64_t commit_interval, last_commit;
     size_t max_buffered; /* per partition, then pause */
     ks_handler_t handler[KS_ERRK__COUNT];

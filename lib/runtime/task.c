@@ -220,7 +220,7 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
         env->stream_time = item.ts;
     if (env->idle_time >= 0 && env->stream_time >= env->idle_time)
         env->idle_base = env->idle_time = -1; /* stream time covers it */
-    env->wall_clock = th->now(th->now_opaque);
+    env->wall_clock = th->wall_now;
     env->fail_node = NULL;
     env->fail_kind = KS_FAIL_NONE;
 

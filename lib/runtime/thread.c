@@ -143,6 +143,66 @@ ks_client_events_t ks_thread_events(ks_thread_t *th)
     return ev;
 }
 
+/* The topics the thread may produce to, known before any record: fixed
+ * sink topics, the app's internal topics (every one is written by the
+ * app: repartition and foreign-key join topics, changelogs) and the
+ * dead-letter topic. Dynamic sinks' topics are known only per record. */
+static kstream_err_t produce_topics(const ks_thread_t *th, ks_map_t *out)
+{
+    const kstream_topology_t *t = th->topo;
+    char name[600];
+    for (size_t i = 0; i < t->nodes.len; i++) {
+        const ks_node_t *nd = t->nodes.items[i];
+        const char *topic = NULL;
+        if (nd->type == KS_NODE_SINK && nd->topic)
+            topic = nd->topic;
+        else if (nd->type == KS_NODE_SOURCE && nd->internal && nd->ntopics)
+            topic = nd->topics[0];
+        if (!topic)
+            continue;
+        ks_topic_name(topic, nd->internal, th->app_id, name, sizeof(name));
+        if (ks_map_put(out, name, NULL))
+            return KSTREAM_ERR_NO_MEMORY;
+    }
+    for (size_t i = 0; i < t->stores.len; i++) {
+        const ks_store_def_t *d = t->stores.items[i];
+        if (d->subtopology < 0 || d->global_topic ||
+            (d->flags & KSTREAM_STORE_LOGGING_DISABLED))
+            continue;
+        snprintf(name, sizeof(name), "%s-%s-changelog", th->app_id, d->name);
+        if (ks_map_put(out, name, NULL))
+            return KSTREAM_ERR_NO_MEMORY;
+    }
+    if (th->dlq_topic && ks_map_put(out, th->dlq_topic, NULL))
+        return KSTREAM_ERR_NO_MEMORY;
+    return KSTREAM_OK;
+}
+
+/* Let the client learn the topics it will produce to while the group
+ * forms, so that the first records are not held back for metadata. Best
+ * effort: the client logs what fails. */
+static void prepare_produce(ks_thread_t *th, ks_client_t *client)
+{
+    if (!client->ops->prepare_produce)
+        return;
+    ks_map_t *m = ks_map_new();
+    const char **topics = NULL;
+    if (!m || produce_topics(th, m) ||
+        !(topics = calloc(ks_map_count(m) + 1, sizeof(char *)))) {
+        ks_log(&th->log, KS_LOG_WARNING, "THREAD",
+               "out of memory listing the topics produced to");
+    } else {
+        size_t it = 0, n = 0;
+        const char *key;
+        while (ks_map_next(m, &it, &key, NULL))
+            topics[n++] = key;
+        (void)client->ops->prepare_produce(client, topics, n);
+    }
+    free(topics);
+    if (m)
+        ks_map_destroy(m);
+}
+
 kstream_err_t ks_thread_attach(ks_thread_t *th, ks_client_t *client)
 {
     th->client = client;
@@ -168,6 +228,8 @@ kstream_err_t ks_thread_attach(ks_thread_t *th, ks_client_t *client)
         }
     kstream_err_t err = client->ops->subscribe(client, topics, n);
     free(topics);
+    if (!err)
+        prepare_produce(th, client);
     return err;
 }
 
@@ -286,13 +348,18 @@ static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
     return KSTREAM_OK;
 }
 
+/* Records processed between two readings of the wall clock. */
+#define KS_WALL_EVERY 256
+
 /* Process what the running tasks have buffered. */
 static kstream_err_t process_tasks(ks_thread_t *th, bool *worked)
 {
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
-        while (!task->restoring) {
+        for (unsigned k = 0; !task->restoring; k++) {
             bool done = false;
+            if (k % KS_WALL_EVERY == 0)
+                th->wall_now = th->now(th->now_opaque);
             kstream_err_t err = ks_task_process_one(task, th, &done);
             if (err)
                 return err;

@@ -244,6 +244,60 @@ Test(kafka_client, failed_delivery_is_reported) {
     kc_mock_destroy(m);
 }
 
+/* prepare_produce: the producer learns the topics up front; bad
+ * arguments are refused, a client without a producer says so, and what
+ * is produced afterwards is delivered. */
+Test(kafka_client, prepare_produce_learns_topics_and_checks_arguments) {
+    kc_mock_t *m = kc_mock_new("out", 2, "other", 3, NULL);
+    kstream_conf_t *conf = kc_conf_new(m, "kc-prepare");
+    kc_events_t ev = {0};
+    ks_client_events_t events = kc_events_of(&ev);
+    char errstr[512] = "";
+    ks_client_t *c = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 0, NULL, &events,
+                                         errstr, sizeof(errstr));
+    cr_assert(c != NULL, "%s", errstr);
+    const char *topics[] = {"out", "other"};
+    const char *bad[] = {"out", ""};
+    const char *null_name[] = {NULL};
+
+    cr_assert(eq(int, c->ops->prepare_produce(NULL, topics, 2),
+                 KSTREAM_ERR_INVALID_ARG));
+    cr_assert(eq(int, c->ops->prepare_produce(c, NULL, 2),
+                 KSTREAM_ERR_INVALID_ARG));
+    cr_assert(eq(int, c->ops->prepare_produce(c, bad, 2),
+                 KSTREAM_ERR_INVALID_ARG));
+    cr_assert(eq(int, c->ops->prepare_produce(c, null_name, 1),
+                 KSTREAM_ERR_INVALID_ARG));
+    cr_assert(eq(int, c->ops->prepare_produce(c, NULL, 0), KSTREAM_OK));
+    cr_assert(eq(int, c->ops->prepare_produce(c, topics, 2), KSTREAM_OK));
+    /* Asked again (a new list replaces the old one). */
+    cr_assert(eq(int, c->ops->prepare_produce(c, topics, 1), KSTREAM_OK));
+
+    cr_assert(eq(int, kc_produce(c, "other", -1, "k", "v", 1), KSTREAM_OK));
+    cr_assert(eq(int, c->ops->flush(c, 10000), KSTREAM_OK));
+    cr_assert(eq(int, ev.delivery_failed, 0));
+    int64_t sum = 0;
+    for (int32_t p = 0; p < 3; p++) {
+        ks_tp_t tp = {"other", p};
+        int64_t written = -2;
+        cr_assert(eq(int, c->ops->written_offset(c, &tp, &written),
+                     KSTREAM_OK));
+        sum += written + 1; /* -1: nothing written there */
+    }
+    cr_assert(eq(i64, sum, 1));
+    c->ops->destroy(c);
+
+    /* A restoring consumer has no producer. */
+    c = ks_kafka_client_new(conf, KS_CLIENT_RESTORE, 0, NULL, &events, errstr,
+                            sizeof(errstr));
+    cr_assert(c != NULL, "%s", errstr);
+    cr_assert(eq(int, c->ops->prepare_produce(c, topics, 2),
+                 KSTREAM_ERR_STATE));
+    c->ops->destroy(c);
+    kstream_conf_destroy(conf);
+    kc_mock_destroy(m);
+}
+
 /* Poll both members in turn (one thread, as each serves its own
  * callbacks) until both hold two partitions. */
 static bool split_done(const kc_events_t *a, const kc_events_t *b) {

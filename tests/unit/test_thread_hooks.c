@@ -117,3 +117,88 @@ Test(thread_hooks, lock_is_recursive_and_flags_follow_assignment)
     cr_assert(eq(sz, th->tasks.len, 1));
     cr_assert_not(ks_thread_restoring(th));
 }
+
+/* ---- the topics a thread prepares its client to produce to ------------- */
+
+static ks_client_ops_t recording_ops;
+static char prepared[8][128];
+static size_t nprepared;
+static int prepare_calls;
+
+static kstream_err_t record_prepare(ks_client_t *c, const char *const *topics,
+                                    size_t n)
+{
+    (void)c;
+    prepare_calls++;
+    cr_assert(n <= 8);
+    for (size_t i = 0; i < n; i++)
+        snprintf(prepared[i], sizeof(prepared[i]), "%s", topics[i]);
+    nprepared = n;
+    return KSTREAM_OK;
+}
+
+static bool was_prepared(const char *topic)
+{
+    for (size_t i = 0; i < nprepared; i++)
+        if (strcmp(prepared[i], topic) == 0)
+            return true;
+    return false;
+}
+
+static kstream_err_t rekey(const kstream_record_t *in, kstream_record_t *out,
+                           void *opaque)
+{
+    (void)in;
+    (void)out;
+    (void)opaque;
+    return KSTREAM_OK;
+}
+
+static kstream_err_t to_b(const kstream_record_t *rec, const char **topic,
+                          void *opaque)
+{
+    (void)rec;
+    (void)opaque;
+    *topic = "b";
+    return KSTREAM_OK;
+}
+
+/* Fixed sinks, the repartition topic, the changelog of a logged store and
+ * the dead-letter topic, each once; not a dynamic sink's topics (known
+ * per record), nor source topics. */
+Test(thread_hooks, attach_prepares_the_topics_produced_to)
+{
+    sim = ks_sim_new();
+    kstream_builder_t *b = kstream_builder_new();
+    kstream_stream_t *in = kstream_builder_stream(b, "in", NULL);
+    kstream_table_t *counts = kstream_grouped_count(
+            kstream_stream_group_by(in, rekey, NULL, NULL, "by-x"), "counts");
+    kstream_stream_t *changes = kstream_table_to_stream(counts, NULL);
+    cr_assert(eq(int, kstream_stream_to(changes, "out", NULL), KSTREAM_OK));
+    cr_assert(eq(int, kstream_stream_to(in, "out", NULL), KSTREAM_OK));
+    cr_assert(eq(int, kstream_stream_to_dynamic(in, to_b, NULL, NULL, NULL),
+                 KSTREAM_OK));
+    char err[512] = "";
+    topo = kstream_builder_build(b, err, sizeof(err));
+    cr_assert_not_null(topo, "%s", err);
+    kstream_conf_t *conf = kstream_conf_new();
+    cr_assert(kstream_conf_set(conf, "errors.deadletterqueue.topic.name",
+                               "dlq", err, sizeof(err)) == KSTREAM_CONF_OK);
+    th = ks_thread_new(topo, conf, "app", zero_clock, NULL, err, sizeof(err));
+    kstream_conf_destroy(conf);
+    cr_assert_not_null(th, "%s", err);
+    ks_client_events_t ev = ks_thread_events(th);
+    cr_assert(eq(int, ks_sim_create_topic(sim, "in", 1), KSTREAM_OK));
+    ks_client_t *c = ks_sim_client_new(sim, "app", &ev);
+    recording_ops = *c->ops;
+    recording_ops.prepare_produce = record_prepare;
+    c->ops = &recording_ops;
+
+    cr_assert(eq(int, ks_thread_attach(th, c), KSTREAM_OK));
+    cr_assert(eq(int, prepare_calls, 1));
+    cr_assert(eq(sz, nprepared, 4));
+    cr_assert(was_prepared("out"));
+    cr_assert(was_prepared("app-by-x-repartition"));
+    cr_assert(was_prepared("app-counts-changelog"));
+    cr_assert(was_prepared("dlq"));
+}
