@@ -2,9 +2,13 @@
  *
  * Settings. DEV-CLUSTER.md's fast settings: TCP_NODELAY, fetch.wait.max.ms
  * 10 (the mock does not wake a parked fetch), consumer queue limits above
- * a run's input, linger.ms 5, a 10 ms metadata refresh (see the table for
- * the two librdkafka 2.0.2 stalls these avoid), and 3 s sessions with
- * 300 ms heartbeats for quick group joins. The same table goes to the raw
+ * a run's input (see the table for the librdkafka 2.0.2 stall this
+ * avoids), linger.ms 5, and 3 s sessions with 300 ms heartbeats for quick
+ * group joins. Producers learn their output topic's metadata before the
+ * run (kb_producer_prime; the app's threads do it by themselves), not by
+ * a short metadata refresh interval: 2.0.2's main thread spins through
+ * the last millisecond before each timer, so a 10 ms refresh kept every
+ * producer's main thread busy. The same table goes to the raw
  * clients and, as "consumer."/"producer." pass-through keys, to the app's
  * clients; rows marked raw-only repeat what the app sets by itself
  * (kafka_conf.c), so that the raw clients behave as the app's do.
