@@ -61,6 +61,30 @@ KSTREAM_EXPORT kstream_err_t kstream_test_driver_pipe_ex(
         kstream_test_driver_t *drv, const char *topic, int32_t partition,
         const void *key, size_t key_len, const void *value, size_t value_len,
         int64_t timestamp, const kstream_header_t *headers, size_t nheaders);
+/** One record of kstream_test_driver_pipe_list(): as the arguments of
+ *  kstream_test_driver_pipe_ex(). */
+typedef struct kstream_test_record_s {
+    const void *key;    /**< NULL: a Kafka null key */
+    size_t key_len;
+    const void *value;  /**< NULL: a Kafka null value (tombstone) */
+    size_t value_len;
+    int64_t timestamp;  /**< ms, >= 0 */
+    int32_t partition;  /**< -1: by key */
+    const kstream_header_t *headers; /**< copied; may be NULL if none */
+    size_t nheaders;
+} kstream_test_record_t;
+/** Pipe \p n records to \p topic in order (Java's
+ *  TestInputTopic.pipeRecordList): each is stored and everything it causes
+ *  processed before the next, exactly as by as many
+ *  kstream_test_driver_pipe_ex() calls. Knowing the records ahead, the
+ *  driver has the state stores start fetching their entries early, as a
+ *  stream thread does with a polled batch: large inputs run faster.
+ *  Stops at the first record that fails (its arguments or its
+ *  processing); \p piped (may be NULL) is set to the number of records
+ *  piped before it, so recs[*piped] is the one that failed. */
+KSTREAM_EXPORT kstream_err_t kstream_test_driver_pipe_list(
+        kstream_test_driver_t *drv, const char *topic,
+        const kstream_test_record_t *recs, size_t n, size_t *piped);
 /** Read the next output record of \p topic, in the order they were
  *  written. \p rec is borrowed until the next call on \p drv.
  *  @returns KSTREAM_OK, or KSTREAM_ERR_EMPTY when none is left. */
