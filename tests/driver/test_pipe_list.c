@@ -54,7 +54,7 @@ static kstream_test_driver_t *driver(void)
 }
 
 typedef struct input {
-    char keys[N][8], values[N][8];
+    char keys[N][16], values[N][16];
     kstream_header_t hdr;
     kstream_test_record_t recs[N];
 } input_t;
