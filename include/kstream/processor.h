@@ -76,8 +76,9 @@ KSTREAM_EXPORT kstream_err_t kstream_ctx_fail(kstream_ctx_t *ctx,
 /** @returns the task's stream time (-1 before its first record). */
 KSTREAM_EXPORT int64_t kstream_ctx_stream_time(const kstream_ctx_t *ctx);
 /** @returns the wall-clock time in ms (virtual in the test driver), read
- *  when the task's current batch of records began: a stream thread reads
- *  the clock once per task and 256 records, not per record. */
+ *  when the current batch of records began: a stream thread reads the
+ *  clock once per processing pass and every 256 records, not per
+ *  record. */
 KSTREAM_EXPORT int64_t kstream_ctx_wall_clock(const kstream_ctx_t *ctx);
 /** @returns the task's partition. */
 KSTREAM_EXPORT int32_t kstream_ctx_partition(const kstream_ctx_t *ctx);

@@ -231,7 +231,7 @@ static kstream_err_t add_changelog(const kstream_topology_t *t,
         return KSTREAM_ERR_INVALID_TOPOLOGY;
     }
     char name[600];
-    snprintf(name, sizeof(name), "%s-%s-changelog", app_id, d->name);
+    ks_changelog_topic(app_id, d->name, name, sizeof(name));
     if (!(it->name = ks_strdup(name)))
         return KSTREAM_ERR_NO_MEMORY;
     it->partitions = parts;
@@ -291,12 +291,10 @@ kstream_err_t ks_internal_topics(const kstream_topology_t *t,
             return KSTREAM_ERR_NO_MEMORY;
         }
     }
-    /* Changelogs of logged stores (global stores have none: their topic
-     * is their changelog). */
+    /* Changelogs of logged stores. */
     for (size_t i = 0; i < t->stores.len; i++) {
         const ks_store_def_t *d = t->stores.items[i];
-        if (d->subtopology < 0 || d->global_topic ||
-            (d->flags & KSTREAM_STORE_LOGGING_DISABLED))
+        if (!ks_store_def_logged(d))
             continue;
         err = add_changelog(t, d, app_id, pcount, opaque, &list[k], errstr,
                             errstr_size);

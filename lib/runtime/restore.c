@@ -142,8 +142,7 @@ kstream_err_t ks_task_logs_prepare(ks_task_t *task, ks_thread_t *th,
             continue;
         ks_store_log_t *log = &task->logs[task->nlogs];
         char topic[600];
-        snprintf(topic, sizeof(topic), "%s-%s-changelog", th->app_id,
-                 def->name);
+        ks_changelog_topic(th->app_id, def->name, topic, sizeof(topic));
         if (!(log->topic = ks_strdup(topic))) {
             err = KSTREAM_ERR_NO_MEMORY;
             break;

@@ -6,6 +6,7 @@
 #define KS_RUNTIME_H
 
 #include <pthread.h>
+#include <stdio.h>
 
 #include "processor/processor.h"
 #include "runtime/client.h"
@@ -179,9 +180,9 @@ typedef struct ks_thread {
     ks_clock_fn *now;
     void *now_opaque;
     /* The wall-clock time records are processed at (kstream_ctx's
-     * wall_clock): read once per task and KS_WALL_EVERY records of it in
-     * process_tasks(), not per record, as Kafka Streams reads it once per
-     * batch. */
+     * wall_clock): read once per pass of process_tasks() and again every
+     * KS_WALL_EVERY records, not per record, as Kafka Streams reads it
+     * once per batch. */
     int64_t wall_now;
     int64_t commit_interval, last_commit;
     size_t max_buffered; /* per partition, then pause */
@@ -430,6 +431,22 @@ kstream_err_t ks_late_record(void *owner, const kstream_ctx_t *ctx,
 kstream_err_t ks_handle_record_error(ks_thread_t *th, ks_err_kind_t kind,
                                      const ks_msg_t *msg, kstream_err_t err,
                                      const char *node, const char *detail);
+
+/* A store with a changelog: a logged store of a sub-topology (a global
+ * store has none: its topic is its changelog). */
+static inline bool ks_store_def_logged(const ks_store_def_t *d)
+{
+    return d->subtopology >= 0 && !d->global_topic &&
+           !(d->flags & KSTREAM_STORE_LOGGING_DISABLED);
+}
+
+/* The changelog topic of store `store`: "<application.id>-<store>-changelog",
+ * written into buf (truncated to size). */
+static inline void ks_changelog_topic(const char *app_id, const char *store,
+                                      char *buf, size_t size)
+{
+    snprintf(buf, size, "%s-%s-changelog", app_id, store);
+}
 
 /* Internal topics of a topology - repartition topics (partition count
  * explicit, or the largest count of the upstream source topics) and the

@@ -175,8 +175,7 @@ ks_store_t *ks_store_stack_open(ks_thread_t *th, const ks_store_def_t *def,
     }
     if (!(def->flags & KSTREAM_STORE_LOGGING_DISABLED)) {
         char topic[600];
-        snprintf(topic, sizeof(topic), "%s-%s-changelog", th->app_id,
-                 def->name);
+        ks_changelog_topic(th->app_id, def->name, topic, sizeof(topic));
         ks_store_t *c = ks_changelog_wrap(s, topic, partition,
                                           (ks_produce_fn *)env->produce,
                                           env->owner, &env->cur_ts,

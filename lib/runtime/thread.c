@@ -166,10 +166,9 @@ static kstream_err_t produce_topics(const ks_thread_t *th, ks_map_t *out)
     }
     for (size_t i = 0; i < t->stores.len; i++) {
         const ks_store_def_t *d = t->stores.items[i];
-        if (d->subtopology < 0 || d->global_topic ||
-            (d->flags & KSTREAM_STORE_LOGGING_DISABLED))
+        if (!ks_store_def_logged(d))
             continue;
-        snprintf(name, sizeof(name), "%s-%s-changelog", th->app_id, d->name);
+        ks_changelog_topic(th->app_id, d->name, name, sizeof(name));
         if (ks_map_put(out, name, NULL))
             return KSTREAM_ERR_NO_MEMORY;
     }
@@ -354,12 +353,17 @@ static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
 /* Process what the running tasks have buffered. */
 static kstream_err_t process_tasks(ks_thread_t *th, bool *worked)
 {
+    /* Records processed in this pass, and when to read the clock again. */
+    unsigned k = 0, next_read = KS_WALL_EVERY;
+    th->wall_now = th->now(th->now_opaque);
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
-        for (unsigned k = 0; !task->restoring; k++) {
+        for (; !task->restoring; k++) {
             bool done = false;
-            if (k % KS_WALL_EVERY == 0)
+            if (k == next_read) {
                 th->wall_now = th->now(th->now_opaque);
+                next_read = k + KS_WALL_EVERY;
+            }
             kstream_err_t err = ks_task_process_one(task, th, &done);
             if (err)
                 return err;
