@@ -52,16 +52,26 @@ static kstream_err_t check_topic(kstream_test_driver_t *drv, const char *topic)
     return KSTREAM_OK;
 }
 
-/* The queue of the live instance that will process a record with this key
- * (and partition, -1: by key), for hints; NULL when there is none. */
-static const ks_rqueue_t *hint_queue(kstream_test_driver_t *drv,
-                                     const char *topic, int32_t partition,
-                                     const void *key, size_t key_len)
+/* The partition a record goes to: its own, or by key (-1 when unknown: a
+ * NULL key, or a topic the sim does not have yet). parts is the topic's
+ * partition count when the caller knows it (sim topics never go away nor
+ * change their count), else 0: a lookup by name. */
+static int32_t record_partition(kstream_test_driver_t *drv, const char *topic,
+                                int32_t parts, const kstream_test_record_t *r)
 {
-    int32_t p = key && partition < 0
-                        ? ks_sim_key_partition(drv->sim, topic, key, key_len)
-                        : partition;
-    for (size_t i = 0; key && p >= 0 && i < drv->insts.len; i++) {
+    if (!r->key || r->partition >= 0)
+        return r->key ? r->partition : -1;
+    if (parts <= 0)
+        return ks_sim_key_partition(drv->sim, topic, r->key, r->key_len);
+    return parts == 1 ? 0 : ks_partition_for_key(r->key, r->key_len, parts);
+}
+
+/* The queue of the live instance that will process a record with this key
+ * in partition p, for hints; NULL when there is none. */
+static const ks_rqueue_t *hint_queue(kstream_test_driver_t *drv,
+                                     const char *topic, int32_t p)
+{
+    for (size_t i = 0; p >= 0 && i < drv->insts.len; i++) {
         ks_drv_inst_t *in = drv->insts.items[i];
         const ks_rqueue_t *q = ks_drv_inst_live(in)
                                        ? ks_thread_hint_queue(in->th, topic, p)
@@ -72,11 +82,11 @@ static const ks_rqueue_t *hint_queue(kstream_test_driver_t *drv,
     return NULL;
 }
 
-static void hint(kstream_test_driver_t *drv, const char *topic,
+static void hint(kstream_test_driver_t *drv, const char *topic, int32_t parts,
                  const kstream_test_record_t *r, bool deep)
 {
     const ks_rqueue_t *q =
-            hint_queue(drv, topic, r->partition, r->key, r->key_len);
+            hint_queue(drv, topic, record_partition(drv, topic, parts, r));
     if (q)
         ks_rqueue_hint(q, r->key, r->key_len, deep);
 }
@@ -87,8 +97,7 @@ static kstream_err_t pipe_one(kstream_test_driver_t *drv, const char *topic,
                               const kstream_test_record_t *r, bool hint_own)
 {
     const ks_rqueue_t *hq =
-            hint_own ? hint_queue(drv, topic, r->partition, r->key,
-                                  r->key_len)
+            hint_own ? hint_queue(drv, topic, record_partition(drv, topic, 0, r))
                      : NULL;
     if (hq)
         ks_rqueue_hint(hq, r->key, r->key_len, false);
@@ -161,16 +170,21 @@ kstream_err_t kstream_test_driver_pipe_list(kstream_test_driver_t *drv,
         err = ks_drv_start(drv);
     if (err)
         return err;
+    /* The topic's partition count, once it exists (a pipe may create
+     * it), so that the hints ahead do not look it up by name. */
+    int32_t parts = ks_sim_partitions(drv->sim, topic);
     /* The first records are hinted before the loop reaches them. */
     for (size_t k = 0; k < n && k < LIST_SHALLOW; k++)
-        hint(drv, topic, &recs[k], k < LIST_DEEP);
+        hint(drv, topic, parts, &recs[k], k < LIST_DEEP);
     for (size_t i = 0; i < n; i++) {
         if ((err = check_record(drv, &recs[i])) != KSTREAM_OK)
             return err;
+        if (parts <= 0)
+            parts = ks_sim_partitions(drv->sim, topic);
         if (i + LIST_SHALLOW < n)
-            hint(drv, topic, &recs[i + LIST_SHALLOW], false);
+            hint(drv, topic, parts, &recs[i + LIST_SHALLOW], false);
         if (i + LIST_DEEP < n)
-            hint(drv, topic, &recs[i + LIST_DEEP], true);
+            hint(drv, topic, parts, &recs[i + LIST_DEEP], true);
         if ((err = pipe_one(drv, topic, &recs[i], false)) != KSTREAM_OK)
             return err;
         if (piped)

@@ -22,10 +22,13 @@
  * of 32 bytes (not 56), record data aligned to 8 bytes only (what the
  * header array needs; 120 bytes, not 128, for a 16-byte key and a 100-byte
  * value), no append-order array for one-partition topics, and chunk sizes
- * doubling from 64 KiB to 8 MiB so that small sims stay small. (Huge pages
- * through madvise were tried: faulting them in was slower there.)
+ * doubling from 64 KiB to 8 MiB so that small sims stay small; full-size
+ * chunks are populated ahead by a helper thread (sim_prefault.c). (Huge
+ * pages through madvise were tried twice: faulting them in was slower and
+ * more erratic there.)
  *
- * Single-threaded and deterministic: no clock, no randomness, no globals. */
+ * Single-threaded and deterministic: no clock, no randomness, no globals
+ * (the prefault helper only maps memory). */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +59,9 @@ _Static_assert(offsetof(sim_chunk_t, data) % KS_SIM_ALIGN == 0,
 
 /* A chunk of cap data bytes. Big chunks are mapped with their pages
  * populated at once: the log only grows, and faulting its pages in one by
- * one as appends reach them cost more than the appends' copying. */
+ * one as appends reach them cost more than the appends' copying. Once the
+ * chunks reach full size, a helper thread populates the next one ahead
+ * (sim_prefault.c). */
 static sim_chunk_t *sim_chunk_new(ks_sim_t *sim, size_t cap) {
     sim_chunk_t *n;
     size_t mapped = 0;
@@ -65,9 +70,19 @@ static sim_chunk_t *sim_chunk_new(ks_sim_t *sim, size_t cap) {
         return NULL;
     n = NULL;
     if (cap >= KS_SIM_CHUNK_MAP) {
-        void *m = mmap(NULL, sizeof(*n) + cap, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (m != MAP_FAILED) {
+        void *m = NULL;
+        /* Full-size chunks come from the helper (sim_prefault.c). */
+        if (cap == KS_SIM_CHUNK_MAX) {
+            if (!sim->prefault && !sim->prefault_failed) {
+                sim->prefault = ks_sim_prefault_new();
+                sim->prefault_failed = !sim->prefault;
+            }
+            if (sim->prefault)
+                m = ks_sim_prefault_take(sim->prefault, sizeof(*n) + cap);
+        }
+        if (!m)
+            m = ks_sim_map_populated(sizeof(*n) + cap);
+        if (m) {
             n = m;
             mapped = 1;
         }
@@ -224,6 +239,7 @@ void ks_sim_destroy(ks_sim_t *sim) {
         sim_topic_free(val);
     ks_map_destroy(sim->topics);
     ks_sim_coord_free(sim);
+    ks_sim_prefault_destroy(sim->prefault);
     while (sim->chunks) {
         sim_chunk_t *next = sim->chunks->next;
         if (sim->chunks->mapped)

@@ -64,6 +64,7 @@ struct ks_sim_group {
 };
 
 typedef struct sim_chunk sim_chunk_t;
+typedef struct ks_sim_prefault ks_sim_prefault_t;
 
 struct ks_sim {
     ks_map_t *topics; /* name -> ks_sim_topic_t */
@@ -73,6 +74,8 @@ struct ks_sim {
     size_t nopen, open_cap;
     sim_chunk_t *chunks; /* head: the one being filled */
     size_t next_chunk;   /* size of the next regular chunk */
+    ks_sim_prefault_t *prefault; /* started with the first full chunk */
+    bool prefault_failed;        /* could not start: map in place */
     ks_sim_topic_t *last_append; /* topic of the last append (a cache) */
     uint64_t allocs;     /* storage malloc/realloc calls */
     uint64_t topics_epoch;
@@ -84,6 +87,17 @@ struct ks_sim {
     bool auto_create;
     int32_t auto_partitions;
 };
+
+/* ---- sim_prefault.c ---- */
+/* len bytes of anonymous memory, populated; NULL on failure. */
+void *ks_sim_map_populated(size_t len);
+/* A helper thread that populates mappings ahead; NULL if it cannot start. */
+ks_sim_prefault_t *ks_sim_prefault_new(void);
+/* A populated mapping of len bytes made ahead (munmap it), or NULL when
+ * none is ready; either way the next one of len bytes is asked for. */
+void *ks_sim_prefault_take(ks_sim_prefault_t *pf, size_t len);
+/* Stop the helper and unmap what it made and was not taken. NULL: no-op. */
+void ks_sim_prefault_destroy(ks_sim_prefault_t *pf);
 
 /* ---- sim_cluster.c ---- */
 /* Append (everything copied); with txn, flagged pending and not yet
