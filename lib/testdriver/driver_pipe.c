@@ -97,7 +97,8 @@ static kstream_err_t pipe_one(kstream_test_driver_t *drv, const char *topic,
                               const kstream_test_record_t *r, bool hint_own)
 {
     const ks_rqueue_t *hq =
-            hint_own ? hint_queue(drv, topic, record_partition(drv, topic, 0, r))
+            hint_own ? hint_queue(drv, topic,
+                                  record_partition(drv, topic, 0, r))
                      : NULL;
     if (hq)
         ks_rqueue_hint(hq, r->key, r->key_len, false);
