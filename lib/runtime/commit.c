@@ -11,8 +11,19 @@
 
 #include "runtime/runtime.h"
 
+/* No checkpoint is written at this commit: the files keep their older
+ * offsets, from which a restore only replays more. */
+static void checkpoints_skipped(ks_thread_t *th)
+{
+    for (size_t t = 0; t < th->tasks.len; t++)
+        ((ks_task_t *)th->tasks.items[t])->checkpoint_due = false;
+}
+
 /* Flush the running tasks' caches and stores (caches forward what they
- * write down, and log it to changelogs, before the producer is flushed). */
+ * write down, and log it to changelogs, before the producer is flushed).
+ * The stores of tasks whose checkpoint is due start writing their
+ * memtables to disk as each task is flushed, and are waited for once at
+ * the end (store.h, KS_RDB_PERSIST_START). */
 static kstream_err_t flush_tasks(ks_thread_t *th)
 {
     /* Under exactly-once the flush only feeds the transaction: memtables
@@ -28,10 +39,12 @@ static kstream_err_t flush_tasks(ks_thread_t *th)
         /* Memtables go to disk only for a checkpoint: in between, commits
          * stay cheap (with the WAL off, state since the last checkpoint is
          * rebuilt from the changelog after a crash). */
-        ks_rocksdb_env_set_durable(th->rocks,
-                                   task->checkpoint_due && !th->eos);
+        ks_rocksdb_env_set_persist(th->rocks,
+                                   task->checkpoint_due && !th->eos
+                                           ? KS_RDB_PERSIST_START
+                                           : KS_RDB_PERSIST_NONE);
         kstream_err_t ferr = ks_task_flush_stores(task);
-        ks_rocksdb_env_set_durable(th->rocks, true);
+        ks_rocksdb_env_set_persist(th->rocks, KS_RDB_PERSIST_WAIT);
         ks_arena_reset(task->env.arena);
         if (ferr) {
             ferr = ks_handle_record_error(
@@ -42,6 +55,13 @@ static kstream_err_t flush_tasks(ks_thread_t *th)
             if (ferr)
                 return ferr;
         }
+    }
+    kstream_err_t werr = ks_rocksdb_env_persist_wait(th->rocks);
+    if (werr) {
+        checkpoints_skipped(th); /* their stores are not all on disk */
+        return ks_handle_record_error(th, KS_ERRK_PROCESSING, NULL, werr,
+                                      "store flush",
+                                      "writing memtables to disk failed");
     }
     return KSTREAM_OK;
 }
@@ -134,7 +154,9 @@ static kstream_err_t commit_stores(ks_thread_t *th)
             }
         }
         if (task->checkpoint_due) {
+            ks_rocksdb_env_set_persist(th->rocks, KS_RDB_PERSIST_START);
             kstream_err_t err = ks_task_flush_stores(task);
+            ks_rocksdb_env_set_persist(th->rocks, KS_RDB_PERSIST_WAIT);
             if (err) {
                 th->failed = true;
                 th->error_code = err;
@@ -146,7 +168,16 @@ static kstream_err_t commit_stores(ks_thread_t *th)
             }
         }
     }
-    return KSTREAM_OK;
+    kstream_err_t err = ks_rocksdb_env_persist_wait(th->rocks);
+    if (err) {
+        th->failed = true;
+        th->error_code = err;
+        snprintf(th->error, sizeof(th->error),
+                 "writing the stores of checkpointed tasks to disk failed: "
+                 "%s",
+                 kstream_err2str(err));
+    }
+    return err;
 }
 
 kstream_err_t ks_thread_eos_commit(ks_thread_t *th)

@@ -222,9 +222,9 @@ static uint64_t rdb_approximate_count(ks_store_t *store) {
     return n;
 }
 
-void ks_rocksdb_env_set_durable(ks_rocksdb_env_t *env, bool on) {
-    if (env)
-        env->durable = on;
+void ks_rocksdb_env_set_persist(ks_rocksdb_env_t *env, ks_rdb_persist_t p) {
+    if (env && p >= KS_RDB_PERSIST_NONE && p <= KS_RDB_PERSIST_WAIT)
+        env->persist = p;
 }
 
 kstream_err_t ks_rdb_flush_all(kv_rdb_t *s, const char *what) {
@@ -242,6 +242,28 @@ kstream_err_t ks_rdb_flush_all(kv_rdb_t *s, const char *what) {
     return KSTREAM_OK;
 }
 
+/* Hand the memtables to the background flush threads (the meta family's
+ * too when it has writes: it stays "dirty" until the wait). While a full
+ * memtable of the store is still being written, RocksDB makes a manual
+ * flush wait for it (a second immutable memtable would stall writes; the
+ * C API cannot allow that): then the wait starts this one, later. */
+static kstream_err_t rdb_persist_start(kv_rdb_t *s) {
+    char *err = NULL;
+    uint64_t imm = 0;
+
+    s->persisting = true;
+    if (rocksdb_property_int_cf(s->db, s->cf_data,
+                                "rocksdb.num-immutable-mem-table", &imm) == 0 &&
+        imm > 0)
+        return KSTREAM_OK;
+    rocksdb_flush_cf(s->db, s->fopts_bg, s->cf_data, &err);
+    if (!err && s->meta_dirty)
+        rocksdb_flush_cf(s->db, s->fopts_bg, s->cf_meta, &err);
+    if (err)
+        return rdb_fail(s, "flush", err);
+    return KSTREAM_OK;
+}
+
 static kstream_err_t rdb_flush(ks_store_t *store) {
     kv_rdb_t *s = (kv_rdb_t *)store;
     kstream_err_t werr;
@@ -249,9 +271,41 @@ static kstream_err_t rdb_flush(ks_store_t *store) {
     release_pinned(s);
     if ((werr = ks_rdb_batch_write(s)) != KSTREAM_OK)
         return werr;
-    if (!s->env->durable)
+    switch (s->env->persist) {
+    case KS_RDB_PERSIST_NONE:
         return KSTREAM_OK;
-    return ks_rdb_flush_all(s, "flush");
+    case KS_RDB_PERSIST_START:
+        return rdb_persist_start(s);
+    case KS_RDB_PERSIST_WAIT:
+        break;
+    }
+    werr = ks_rdb_flush_all(s, "flush");
+    if (!werr)
+        s->persisting = false;
+    return werr;
+}
+
+/* A flush with wait of a family whose active memtable is empty switches
+ * no new memtable and waits for the ones already handed over: what
+ * rdb_persist_start() started is on disk when it returns. */
+kstream_err_t ks_rocksdb_env_persist_wait(ks_rocksdb_env_t *env) {
+    kstream_err_t first = KSTREAM_OK;
+    kv_rdb_t *s;
+
+    if (!env)
+        return KSTREAM_OK;
+    pthread_mutex_lock(&env->lock);
+    for (s = env->stores; s; s = s->next) {
+        kstream_err_t err;
+        if (!s->persisting || !s->db)
+            continue;
+        err = ks_rdb_flush_all(s, "flush");
+        s->persisting = false;
+        if (err && first == KSTREAM_OK)
+            first = err;
+    }
+    pthread_mutex_unlock(&env->lock);
+    return first;
 }
 
 /* The transactional layer's commit (store.h): the ops and the offset in

@@ -33,7 +33,7 @@ ks_rocksdb_env_t *ks_rocksdb_env_new(size_t memory_bytes, char *errstr,
         ks_errstr(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    env->durable = true;
+    env->persist = KS_RDB_PERSIST_WAIT;
     env->memory_bytes = memory_bytes;
     env->wb_budget = memory_bytes / 4;
     env->cache_bytes = memory_bytes - env->wb_budget;
@@ -242,6 +242,7 @@ static void store_free(kv_rdb_t *s) {
     rocksdb_readoptions_destroy(s->ropts);
     rocksdb_writeoptions_destroy(s->wopts);
     rocksdb_flushoptions_destroy(s->fopts);
+    rocksdb_flushoptions_destroy(s->fopts_bg);
     rocksdb_writebatch_destroy(s->batch);
     ks_buf_free(&s->pend);
     free(s->dir);
@@ -268,6 +269,8 @@ ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
     rocksdb_writeoptions_disable_WAL(s->wopts, 1);
     s->fopts = rocksdb_flushoptions_create();
     rocksdb_flushoptions_set_wait(s->fopts, 1);
+    s->fopts_bg = rocksdb_flushoptions_create();
+    rocksdb_flushoptions_set_wait(s->fopts_bg, 0);
     s->batch = rocksdb_writebatch_create();
 
     /* Open under the lock, so the share is computed for the stores that

@@ -41,7 +41,7 @@ struct ks_rocksdb_env {
     kv_rdb_t *stores; /* open stores */
     size_t n_open;
     size_t share; /* write_buffer_size of every open store is <= share */
-    bool durable; /* flush() writes memtables (ks_rocksdb_env_set_durable) */
+    ks_rdb_persist_t persist; /* what flush() does (set_persist) */
 };
 
 struct kv_rdb {
@@ -57,7 +57,9 @@ struct kv_rdb {
     bool meta_dirty; /* the meta family has unflushed writes */
     rocksdb_readoptions_t *ropts;
     rocksdb_writeoptions_t *wopts; /* WAL off */
-    rocksdb_flushoptions_t *fopts; /* wait */
+    rocksdb_flushoptions_t *fopts;    /* wait */
+    rocksdb_flushoptions_t *fopts_bg; /* no wait (KS_RDB_PERSIST_START) */
+    bool persisting; /* started, not yet waited for (persist_wait) */
     rocksdb_pinnableslice_t *pinned; /* value of the last get */
     rocksdb_writebatch_t *batch;     /* what one write applies */
     /* Pending puts and deletes, in put order, each [klen u32][vlen u32,

@@ -116,13 +116,29 @@ typedef struct ks_rocksdb_env ks_rocksdb_env_t;
 ks_rocksdb_env_t *ks_rocksdb_env_new(size_t memory_bytes, char *errstr,
                                      size_t errstr_size);
 void ks_rocksdb_env_destroy(ks_rocksdb_env_t *env);
-/* Whether flush() of this environment's stores writes their memtables to
- * disk (on by default). With the WAL off, that is what makes written data
- * survive a crash: the runtime turns it on only for commits that write
+/* What flush() of this environment's stores does with their memtables.
+ * With the WAL off, writing them to disk is what makes written data
+ * survive a crash: the runtime asks for it only at commits that write
  * checkpoint files, so commits in between stay cheap (Kafka Streams
  * checkpoints at-least-once state every 10000 records, not per commit).
  * Closing a store always persists it. */
-void ks_rocksdb_env_set_durable(ks_rocksdb_env_t *env, bool on);
+typedef enum ks_rdb_persist {
+    KS_RDB_PERSIST_NONE,  /* memtables stay in memory */
+    /* Memtables are handed to RocksDB's background flush threads and
+     * flush() returns at once; ks_rocksdb_env_persist_wait() waits until
+     * they are on disk. A commit starts every store it checkpoints this
+     * way, then waits once: the flushes run beside the rest of the
+     * commit, and beside each other, instead of one after the other on
+     * the stream thread. */
+    KS_RDB_PERSIST_START,
+    KS_RDB_PERSIST_WAIT /* on disk when flush() returns (the default) */
+} ks_rdb_persist_t;
+void ks_rocksdb_env_set_persist(ks_rocksdb_env_t *env, ks_rdb_persist_t p);
+/* Wait until the memtables of every open store whose flush() started
+ * writing them (KS_RDB_PERSIST_START) are on disk. KSTREAM_OK when there
+ * is none (or env is NULL); else the first store's error, after waiting
+ * for every store. */
+kstream_err_t ks_rocksdb_env_persist_wait(ks_rocksdb_env_t *env);
 /* Open (creating if needed) the store at dir; WAL off. */
 ks_store_t *ks_kv_rocksdb_open(ks_rocksdb_env_t *env, const char *dir,
                                char *errstr, size_t errstr_size);
