@@ -296,6 +296,11 @@ Test(rocksdb, memory_bound_settings_are_applied) {
     option_value("memtable_insert_with_hint_prefix_extractor", "s0", v,
                  sizeof(v));
     cr_assert(eq(str, v, "rocksdb.FixedPrefix.0"));
+    /* Gets of keys a memtable does not hold skip its search. */
+    option_value("memtable_whole_key_filtering", "s0", v, sizeof(v));
+    cr_assert(eq(str, v, "true"));
+    option_value("memtable_prefix_bloom_size_ratio", "s0", v, sizeof(v));
+    cr_assert(eq(int, (int)(strtod(v, NULL) * 100 + 0.5), 10), "ratio %s", v);
 
     /* Four stores: 16 MiB / (2 x 4) = 2 MiB each, the first one too. */
     for (i = 1; i < 4; i++) {
