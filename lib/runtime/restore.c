@@ -530,7 +530,8 @@ int64_t ks_log_committed_offset(ks_thread_t *th, ks_task_t *task,
     return log->position;
 }
 
-static void checkpoint_task(ks_thread_t *th, ks_task_t *task)
+/* deferred: the offsets noted when the checkpoint was deferred. */
+static void checkpoint_task(ks_thread_t *th, ks_task_t *task, bool deferred)
 {
     ks_checkpoint_t cp = {0};
     bool any = false, oom = false;
@@ -540,7 +541,9 @@ static void checkpoint_task(ks_thread_t *th, ks_task_t *task)
             continue;
         any = true;
         oom = ks_checkpoint_set(&cp, log->topic, task->partition,
-                                ks_log_committed_offset(th, task, log)) != 0;
+                                deferred ? log->ckpt_offset
+                                         : ks_log_committed_offset(th, task,
+                                                                   log)) != 0;
     }
     char path[1024], err[1200] = "";
     ks_task_dir(th, task, path, sizeof(path) - 16);
@@ -554,16 +557,48 @@ static void checkpoint_task(ks_thread_t *th, ks_task_t *task)
     ks_checkpoint_clear(&cp);
 }
 
-void ks_thread_checkpoint(ks_thread_t *th)
+void ks_thread_checkpoint(ks_thread_t *th, bool defer)
 {
-    /* at-least-once: local state may be ahead of the checkpoint, never
-     * behind it (stores were flushed before the commit). Under
-     * exactly_once_v2 this is where transaction-aware offsets go. */
+    /* Local state may be ahead of the checkpoint, never behind it: the
+     * stores were written to disk first (at-least-once: before the
+     * commit; deferred: before the file is written). */
     for (size_t t = 0; t < th->tasks.len; t++) {
         ks_task_t *task = th->tasks.items[t];
-        if (!task->restoring && task->checkpoint_due) {
-            checkpoint_task(th, task);
-            task->processed_at_checkpoint = task->processed;
+        if (task->restoring || !task->checkpoint_due)
+            continue;
+        task->processed_at_checkpoint = task->processed;
+        if (!defer) {
+            checkpoint_task(th, task, false);
+            task->checkpoint_deferred = false; /* superseded */
+            continue;
         }
+        for (size_t i = 0; i < task->nlogs; i++)
+            if (task->logs[i].persistent)
+                task->logs[i].ckpt_offset =
+                        ks_log_committed_offset(th, task, &task->logs[i]);
+        task->checkpoint_deferred = true;
+    }
+}
+
+void ks_thread_checkpoint_deferred(ks_thread_t *th)
+{
+    bool any = false;
+    for (size_t t = 0; t < th->tasks.len && !any; t++)
+        any = ((ks_task_t *)th->tasks.items[t])->checkpoint_deferred;
+    if (!any)
+        return;
+    kstream_err_t err = ks_rocksdb_env_persist_wait(th->rocks);
+    if (err)
+        ks_log(&th->log, KS_LOG_WARNING, "CHECKPOINT",
+               "writing stores to disk failed (%s): checkpoints keep their "
+               "older offsets",
+               kstream_err2str(err));
+    for (size_t t = 0; t < th->tasks.len; t++) {
+        ks_task_t *task = th->tasks.items[t];
+        if (!task->checkpoint_deferred)
+            continue;
+        task->checkpoint_deferred = false;
+        if (!err)
+            checkpoint_task(th, task, true);
     }
 }

@@ -63,6 +63,7 @@ typedef struct ks_store_log {
     uint64_t batch;     /* records applied since the last listener batch */
     uint64_t logged;    /* restored count at the last progress log line */
     int64_t started_ms; /* monotonic clock at the restore's start */
+    int64_t ckpt_offset; /* a deferred checkpoint's offset (commit.c) */
 } ks_store_log_t;
 
 /* ---- a task: one partition of a sub-topology ---------------------------- */
@@ -99,6 +100,9 @@ typedef struct ks_task {
     uint64_t processed;
     uint64_t processed_at_checkpoint;
     bool checkpoint_due;
+    /* Exactly-once: the checkpoint of a commit waits for the next commit,
+     * by when its memtables are on disk (offsets in logs[].ckpt_offset). */
+    bool checkpoint_deferred;
 } ks_task_t;
 
 typedef enum ks_handler {
@@ -317,7 +321,10 @@ bool ks_thread_restoring(const ks_thread_t *th);
  * ks_thread_checkpoint: write the checkpoint file of every running task
  * whose checkpoint_due is set
  * with persistent logged stores (after a successful commit; the one place
- * that decides the offsets).
+ * that decides the offsets). With defer, the offsets are only noted
+ * (checkpoint_deferred) and ks_thread_checkpoint_deferred writes them
+ * later, once the memtables the commit started writing are on disk (it
+ * waits for them; if that fails the files keep their older offsets).
  * ks_thread_restore_close: free the restore client.
  * ks_restore_scratch: a buffer of at least len bytes owned by the thread
  * (valid until the next call), NULL on out-of-memory. */
@@ -330,7 +337,8 @@ kstream_err_t ks_thread_restore_fetch(ks_thread_t *th, int timeout_ms,
 kstream_err_t ks_thread_restore_apply(ks_thread_t *th, size_t n,
                                       bool *worked);
 void ks_task_restore_end(ks_task_t *task, ks_thread_t *th);
-void ks_thread_checkpoint(ks_thread_t *th);
+void ks_thread_checkpoint(ks_thread_t *th, bool defer);
+void ks_thread_checkpoint_deferred(ks_thread_t *th);
 /* The changelog offset a logged store's committed state reaches: past
  * what this thread wrote to it (acknowledged), else where its restore
  * ended (moves log->position). For checkpoints and, under exactly-once,
