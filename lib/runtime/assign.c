@@ -57,12 +57,13 @@ void ks_thread_assign(ks_thread_t *th, const ks_tp_t *tps, size_t n)
                                                   tps[i].partition, src)
                               : NULL;
         if (!q || set_route(th, tps[i].topic, tps[i].partition, q)) {
-            th->failed = true;
-            th->error_code = err ? err : KSTREAM_ERR_NO_MEMORY;
-            snprintf(th->error, sizeof(th->error),
-                     "could not create task %d_%d for %s [%d]: %s",
-                     src->subtopology, (int)tps[i].partition, tps[i].topic,
-                     (int)tps[i].partition, kstream_err2str(th->error_code));
+            if (!err)
+                err = KSTREAM_ERR_NO_MEMORY;
+            ks_thread_fail(th, err,
+                           "could not create task %d_%d for %s [%d]: %s",
+                           src->subtopology, (int)tps[i].partition,
+                           tps[i].topic, (int)tps[i].partition,
+                           kstream_err2str(err));
             return;
         }
         int64_t committed = -1;
@@ -180,13 +181,12 @@ kstream_err_t ks_thread_revive_tasks(ks_thread_t *th, bool again)
                 if (err) {
                     /* Reading on from where the client is would skip the
                      * aborted records: stop instead. */
-                    th->failed = true;
-                    th->error_code = err;
-                    snprintf(th->error, sizeof(th->error),
-                             "rewinding %s [%d] to its committed offset "
-                             "%lld after an aborted transaction failed: %s",
-                             rq->topic, (int)rq->partition,
-                             (long long)to.offset, kstream_err2str(err));
+                    ks_thread_fail(th, err,
+                                   "rewinding %s [%d] to its committed "
+                                   "offset %lld after an aborted "
+                                   "transaction failed: %s",
+                                   rq->topic, (int)rq->partition,
+                                   (long long)to.offset, kstream_err2str(err));
                     break;
                 }
             }

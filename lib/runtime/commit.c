@@ -143,13 +143,11 @@ static kstream_err_t commit_stores(ks_thread_t *th)
             int64_t off = log ? ks_log_committed_offset(th, task, log) : 0;
             kstream_err_t err = ks_txn_commit(slot->txn, off);
             if (err) {
-                th->failed = true;
-                th->error_code = err;
-                snprintf(th->error, sizeof(th->error),
-                         "task %d_%d: store '%s': applying the committed "
-                         "transaction failed: %s",
-                         task->sub->id, (int)task->partition, slot->def->name,
-                         kstream_err2str(err));
+                ks_thread_fail(th, err,
+                               "task %d_%d: store '%s': applying the "
+                               "committed transaction failed: %s",
+                               task->sub->id, (int)task->partition,
+                               slot->def->name, kstream_err2str(err));
                 return err;
             }
         }
@@ -160,12 +158,11 @@ static kstream_err_t commit_stores(ks_thread_t *th)
             kstream_err_t err = ks_task_flush_stores(task);
             ks_rocksdb_env_set_persist(th->rocks, KS_RDB_PERSIST_WAIT);
             if (err) {
-                th->failed = true;
-                th->error_code = err;
-                snprintf(th->error, sizeof(th->error),
-                         "task %d_%d: writing its stores to disk failed: %s",
-                         task->sub->id, (int)task->partition,
-                         kstream_err2str(err));
+                ks_thread_fail(th, err,
+                               "task %d_%d: writing its stores to disk "
+                               "failed: %s",
+                               task->sub->id, (int)task->partition,
+                               kstream_err2str(err));
                 return err;
             }
         }
@@ -174,12 +171,10 @@ static kstream_err_t commit_stores(ks_thread_t *th)
         return KSTREAM_OK;
     kstream_err_t err = ks_rocksdb_env_persist_wait(th->rocks);
     if (err) {
-        th->failed = true;
-        th->error_code = err;
-        snprintf(th->error, sizeof(th->error),
-                 "writing the stores of checkpointed tasks to disk failed: "
-                 "%s",
-                 kstream_err2str(err));
+        ks_thread_fail(th, err,
+                       "writing the stores of checkpointed tasks to disk "
+                       "failed: %s",
+                       kstream_err2str(err));
     }
     return err;
 }
@@ -245,11 +240,10 @@ static kstream_err_t commit_failed(ks_thread_t *th, kstream_err_t err,
                what, kstream_err2str(err));
         return KSTREAM_OK;
     }
-    th->failed = true;
-    th->error_code = err;
-    snprintf(th->error, sizeof(th->error),
-             "%s has failed for %lld ms (default.api.timeout.ms): %s", what,
-             (long long)failing, kstream_err2str(err));
+    ks_thread_fail(th, err,
+                   "%s has failed for %lld ms (default.api.timeout.ms): "
+                   "%s",
+                   what, (long long)failing, kstream_err2str(err));
     return err;
 }
 

@@ -1,7 +1,8 @@
 /* restore.c - rebuilding a task's stores from their changelogs before the
  * task processes anything (Kafka Streams' StoreChangelogReader and state
- * updater, on the stream thread), and the checkpoint files that let a
- * persistent store restore only the tail it misses.
+ * updater, on the stream thread), starting from the checkpoint files
+ * (written by task_checkpoint.c) that let a persistent store restore only
+ * the tail it misses.
  *
  * A new task's logged stores each get a range [start, end) of their
  * changelog partition: end is the partition's end offset when the task is
@@ -349,13 +350,12 @@ static kstream_err_t restore_failed(ks_thread_t *th, ks_task_t *task,
                                     const ks_store_log_t *log,
                                     const ks_msg_t *m, kstream_err_t err)
 {
-    th->failed = true;
-    th->error_code = err;
-    snprintf(th->error, sizeof(th->error),
-             "task %d_%d: restoring store '%s' from %s [%d] at offset "
-             "%" PRId64 " failed: %s",
-             task->sub->id, (int)task->partition, log_store_name(task, log),
-             m->topic, (int)m->partition, m->offset, kstream_err2str(err));
+    ks_thread_fail(th, err,
+                   "task %d_%d: restoring store '%s' from %s [%d] at offset "
+                   "%" PRId64 " failed: %s",
+                   task->sub->id, (int)task->partition,
+                   log_store_name(task, log), m->topic, (int)m->partition,
+                   m->offset, kstream_err2str(err));
     ks_log(&th->log, KS_LOG_ERR, "RESTORE", "%s", th->error);
     return err;
 }
@@ -442,13 +442,11 @@ static kstream_err_t finish_batch(ks_thread_t *th, bool *worked)
             if (!err && txn)
                 err = ks_txn_commit(txn, log->position);
             if (err) {
-                th->failed = true;
-                th->error_code = err;
-                snprintf(th->error, sizeof(th->error),
-                         "task %d_%d: store '%s': ending the restore "
-                         "failed: %s",
-                         task->sub->id, (int)task->partition,
-                         log_store_name(task, log), kstream_err2str(err));
+                ks_thread_fail(th, err,
+                               "task %d_%d: store '%s': ending the restore "
+                               "failed: %s",
+                               task->sub->id, (int)task->partition,
+                               log_store_name(task, log), kstream_err2str(err));
                 return err;
             }
         }
@@ -512,93 +510,4 @@ void ks_thread_restore_close(ks_thread_t *th)
     free(r->batch);
     free(r->scratch);
     memset(r, 0, sizeof(*r));
-}
-
-/* ---- checkpoints ------------------------------------------------------------- */
-/* Next offset to restore from: past what this thread wrote to the
- * changelog (acknowledged: the producer was flushed), else where the
- * store's restore ended. */
-int64_t ks_log_committed_offset(ks_thread_t *th, ks_task_t *task,
-                                ks_store_log_t *log)
-{
-    int64_t written = -1;
-    ks_tp_t tp = {log->topic, task->partition};
-    if (th->client && th->client->ops->written_offset &&
-        th->client->ops->written_offset(th->client, &tp, &written) == 0 &&
-        written + 1 > log->position)
-        log->position = written + 1;
-    return log->position;
-}
-
-/* deferred: the offsets noted when the checkpoint was deferred. */
-static void checkpoint_task(ks_thread_t *th, ks_task_t *task, bool deferred)
-{
-    ks_checkpoint_t cp = {0};
-    bool any = false, oom = false;
-    for (size_t i = 0; i < task->nlogs && !oom; i++) {
-        ks_store_log_t *log = &task->logs[i];
-        if (!log->persistent)
-            continue;
-        any = true;
-        oom = ks_checkpoint_set(&cp, log->topic, task->partition,
-                                deferred ? log->ckpt_offset
-                                         : ks_log_committed_offset(th, task,
-                                                                   log)) != 0;
-    }
-    char path[1024], err[1200] = "";
-    ks_task_dir(th, task, path, sizeof(path) - 16);
-    strcat(path, "/" KS_CHECKPOINT_FILE);
-    /* A failed write keeps the previous file: its offsets are older, and
-     * restoring from an older offset only replays updates again. */
-    if (any && (oom || ks_checkpoint_write(path, &cp, err, sizeof(err))))
-        ks_log(&th->log, KS_LOG_WARNING, "CHECKPOINT", "task %d_%d: %s",
-               task->sub->id, (int)task->partition,
-               oom ? "out of memory writing the checkpoint" : err);
-    ks_checkpoint_clear(&cp);
-}
-
-void ks_thread_checkpoint(ks_thread_t *th, bool defer)
-{
-    /* Local state may be ahead of the checkpoint, never behind it: the
-     * stores were written to disk first (at-least-once: before the
-     * commit; deferred: before the file is written). */
-    for (size_t t = 0; t < th->tasks.len; t++) {
-        ks_task_t *task = th->tasks.items[t];
-        if (task->restoring || !task->checkpoint_due)
-            continue;
-        task->processed_at_checkpoint = task->processed;
-        if (!defer) {
-            checkpoint_task(th, task, false);
-            task->checkpoint_deferred = false; /* superseded */
-            continue;
-        }
-        for (size_t i = 0; i < task->nlogs; i++)
-            if (task->logs[i].persistent)
-                task->logs[i].ckpt_offset =
-                        ks_log_committed_offset(th, task, &task->logs[i]);
-        task->checkpoint_deferred = true;
-    }
-}
-
-void ks_thread_checkpoint_deferred(ks_thread_t *th)
-{
-    bool any = false;
-    for (size_t t = 0; t < th->tasks.len && !any; t++)
-        any = ((ks_task_t *)th->tasks.items[t])->checkpoint_deferred;
-    if (!any)
-        return;
-    kstream_err_t err = ks_rocksdb_env_persist_wait(th->rocks);
-    if (err)
-        ks_log(&th->log, KS_LOG_WARNING, "CHECKPOINT",
-               "writing stores to disk failed (%s): checkpoints keep their "
-               "older offsets",
-               kstream_err2str(err));
-    for (size_t t = 0; t < th->tasks.len; t++) {
-        ks_task_t *task = th->tasks.items[t];
-        if (!task->checkpoint_deferred)
-            continue;
-        task->checkpoint_deferred = false;
-        if (!err)
-            checkpoint_task(th, task, true);
-    }
 }

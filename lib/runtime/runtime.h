@@ -301,6 +301,11 @@ void ks_thread_lock(ks_thread_t *th);
 void ks_thread_unlock(ks_thread_t *th);
 /* Whether any task of the thread is restoring its stores. */
 bool ks_thread_restoring(const ks_thread_t *th);
+/* Fail the thread: th->failed, th->error_code = err and th->error from
+ * the format. Returns err. */
+kstream_err_t ks_thread_fail(ks_thread_t *th, kstream_err_t err,
+                             const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* Restore (restore.c).
  * ks_task_logs_prepare: for each logged store of a new task, before the
@@ -318,13 +323,6 @@ bool ks_thread_restoring(const ks_thread_t *th);
  * ks_thread_restore_apply (locked): apply them below the changelog layers;
  * tasks whose stores all reached their end init their nodes and run.
  * ks_task_restore_end: a task closes (it leaves the restore assignment).
- * ks_thread_checkpoint: write the checkpoint file of every running task
- * whose checkpoint_due is set
- * with persistent logged stores (after a successful commit; the one place
- * that decides the offsets). With defer, the offsets are only noted
- * (checkpoint_deferred) and ks_thread_checkpoint_deferred writes them
- * later, once the memtables the commit started writing are on disk (it
- * waits for them; if that fails the files keep their older offsets).
  * ks_thread_restore_close: free the restore client.
  * ks_restore_scratch: a buffer of at least len bytes owned by the thread
  * (valid until the next call), NULL on out-of-memory. */
@@ -337,6 +335,17 @@ kstream_err_t ks_thread_restore_fetch(ks_thread_t *th, int timeout_ms,
 kstream_err_t ks_thread_restore_apply(ks_thread_t *th, size_t n,
                                       bool *worked);
 void ks_task_restore_end(ks_task_t *task, ks_thread_t *th);
+void ks_thread_restore_close(ks_thread_t *th);
+uint8_t *ks_restore_scratch(ks_thread_t *th, size_t len);
+
+/* Checkpoint files (task_checkpoint.c).
+ * ks_thread_checkpoint: write the checkpoint file of every running task
+ * whose checkpoint_due is set with persistent logged stores (after a
+ * successful commit; the one place that decides the offsets). With defer,
+ * the offsets are only noted (checkpoint_deferred) and
+ * ks_thread_checkpoint_deferred writes them later, once the memtables the
+ * commit started writing are on disk (it waits for them; if that fails
+ * the files keep their older offsets). */
 void ks_thread_checkpoint(ks_thread_t *th, bool defer);
 void ks_thread_checkpoint_deferred(ks_thread_t *th);
 /* The changelog offset a logged store's committed state reaches: past
@@ -345,9 +354,8 @@ void ks_thread_checkpoint_deferred(ks_thread_t *th);
  * the transactional layer's commit. */
 int64_t ks_log_committed_offset(ks_thread_t *th, ks_task_t *task,
                                 ks_store_log_t *log);
-void ks_thread_restore_close(ks_thread_t *th);
-uint8_t *ks_restore_scratch(ks_thread_t *th, size_t len);
-/* The log of a task's store index, or NULL when the store is not logged. */
+/* The log of a task's store index, or NULL when the store is not logged
+ * (restore.c). */
 ks_store_log_t *ks_task_log_of(ks_task_t *task, size_t store);
 
 /* Task internals (task.c). */

@@ -2,6 +2,8 @@
  * assigned to it (assign.c), the poll -> route -> restore -> process ->
  * punctuate -> commit loop (commit.c; eos.c under exactly_once_v2). */
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -488,6 +490,18 @@ void ks_thread_unlock(ks_thread_t *th)
 {
     if (th->locking)
         pthread_mutex_unlock(&th->mu);
+}
+
+kstream_err_t ks_thread_fail(ks_thread_t *th, kstream_err_t err,
+                             const char *fmt, ...)
+{
+    va_list ap;
+    th->failed = true;
+    th->error_code = err;
+    va_start(ap, fmt);
+    vsnprintf(th->error, sizeof(th->error), fmt, ap);
+    va_end(ap);
+    return err;
 }
 
 bool ks_thread_restoring(const ks_thread_t *th)
