@@ -45,7 +45,8 @@ SHLIB    := $(B)/libkstream.so.$(VERSION)
 STLIB    := $(B)/libkstream.a
 
 .PHONY: all deps test test-unit check install uninstall clean demo bench \
-        docs examples style test-deps test-docs test-exports test-install
+        docs examples style test-deps test-docs test-exports test-install \
+        test-asserts
 all: $(SHLIB) $(STLIB) $(B)/tools/kstream-dev-cluster
 
 -include $(LIB_OBJS:.o=.d)
@@ -109,12 +110,17 @@ $(B)/tests/apps/%: tests/apps/%.c $(STLIB)
 
 # After the Criterion binaries, `make test` runs these checks, in order
 # (each is also a target of its own). Add new checks to TEST_CHECKS.
-TEST_CHECKS := test-docs test-exports test-install test-samples test-demo \
+TEST_CHECKS := test-asserts test-docs test-exports test-install \
+               test-samples test-demo \
                $(if $(filter 1,$(SANITIZE)),,test-valgrind) test-fuzz
 
 test: test-deps $(TEST_BINS) $(TEST_APPS)
 	@scripts/run-tests.sh $(B) $(TEST_BINS)
 	@$(MAKE) --no-print-directory -j1 $(TEST_CHECKS)
+
+# No Criterion gt() (2.4.1's means >=; see the script).
+test-asserts:
+	@tests/api/check_asserts.sh tests examples
 
 # docs/configuration.md must be what the property table generates.
 test-docs: $(GEN_CONF_DOC)

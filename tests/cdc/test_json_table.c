@@ -167,7 +167,7 @@ Test(cdc_json_table, the_table_is_restored_from_its_changelog)
     cr_assert(eq(int, kstream_test_driver_restart(drv, true), KSTREAM_OK),
               "%s", kstream_test_driver_last_error(drv));
     c_expect_table(drv, "users", K1 "=" ANN "\n");
-    cr_assert(gt(i64, c_metric(drv, "records-restored"), 0));
+    cr_assert(lt(i64, 0, c_metric(drv, "records-restored")));
     /* Processing goes on from the committed offset. */
     c_pipe_ok(drv, "db.users", K2, ev(e, sizeof(e), "c", "null", BOB), 4);
     c_expect_table(drv, "users", K1 "=" ANN "\n" K2 "=" BOB "\n");

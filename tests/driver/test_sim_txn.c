@@ -318,7 +318,7 @@ Test(sim_txn, send_offsets_with_an_old_generation_is_fenced)
     join(b);
     join(a); /* a syncs with the group's new generation */
     ks_sim_group_t *g = ks_sim_group_get(sim, "app");
-    cr_assert(gt(u64, ks_sim_group_generation(g), gen_a));
+    cr_assert(lt(u64, gen_a, ks_sim_group_generation(g)));
 
     ks_sim_txn_t *txn = ks_sim_txn_get(sim, "other");
     int32_t e;

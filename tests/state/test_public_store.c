@@ -51,7 +51,7 @@ static void drain(kstream_iter_t *it, bool windowed, char *out, size_t size) {
                          (int)k.len, (const char *)k.data, (int)v.len,
                          (const char *)v.data);
         }
-        cr_assert(gt(int, w, 0));
+        cr_assert(lt(int, 0, w));
         n += (size_t)w;
         cr_assert(lt(sz, n, size));
     }
