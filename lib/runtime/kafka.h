@@ -22,7 +22,17 @@
  * the main consumer), then the pass-through keys of the conf with their
  * prefix removed ("consumer." for consumers, "restore.consumer." on top
  * for the restore consumer, "producer." for the producer, "admin." for the
- * admin client), later ones winning. */
+ * admin client), later ones winning.
+ * Bounded queues by default: the main consumer fetches ahead at most
+ * KS_CONSUMER_QUEUE_MSGS records or KS_CONSUMER_QUEUE_KB KiB
+ * (queued.min.messages, queued.max.messages.kbytes; restore and global
+ * consumers 100000 records), the producer holds at most
+ * KS_PRODUCER_QUEUE_MSGS records or KS_PRODUCER_QUEUE_KB KiB not yet
+ * acknowledged (queue.buffering.max.messages, .kbytes). */
+#define KS_CONSUMER_QUEUE_MSGS "10000"
+#define KS_CONSUMER_QUEUE_KB "8192"
+#define KS_PRODUCER_QUEUE_MSGS "10000"
+#define KS_PRODUCER_QUEUE_KB "32768"
 typedef enum ks_kafka_role {
     KS_KAFKA_CONSUMER,         /* the main (group) consumer */
     KS_KAFKA_RESTORE_CONSUMER, /* changelog restore, no group */

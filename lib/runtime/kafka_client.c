@@ -289,6 +289,10 @@ ks_client_t *ks_kafka_client_new(const kstream_conf_t *conf,
                                 errstr_size);
     if (!c->consumer)
         goto fail;
+    if (ks_kafka_fetch_init(c)) {
+        ks_errstr(errstr, errstr_size, "out of memory creating a client");
+        goto fail;
+    }
     if (kind == KS_CLIENT_MAIN) {
         c->producer = kc_handle_new(c, conf, KS_KAFKA_PRODUCER, "producer",
                                     thread_idx, errstr, errstr_size);
@@ -320,6 +324,7 @@ static void ks_kafka_destroy(ks_client_t *base) {
             ks_log(&c->opaque.log, KS_LOG_WARNING, "CLIENT",
                    "%s: close: %s", rd_kafka_name(c->consumer),
                    rd_kafka_err2str(err));
+        ks_kafka_fetch_free(c);
         rd_kafka_destroy(c->consumer);
     }
     if (c->producer && c->txn_id[0])

@@ -1,7 +1,8 @@
 /* kafka_client_consume.c - the consuming half of the librdkafka client
  * (Java's StreamThread.pollRequests() and the rebalance listener):
  * subscribe and rebalances, manual assignment, batched poll, pause,
- * resume, seek. */
+ * resume, seek. A resume, and a poll that empties a queue found full, wake
+ * the fetchers (kafka_client_fetch.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,37 @@ static void kc_rebalance_failed(ks_kafka_client_t *c, const char *what,
     ks_kafka_set_fatal(c, what, reason);
 }
 
+/* A new assignment starts every partition it names unpaused (the
+ * contract of client.h, kept by the test driver's client too). librdkafka
+ * keeps an application pause on the partition across assignments: a
+ * restore consumer pauses a finished changelog partition, and the same
+ * partition, assigned again for a later restore, would never be fetched.
+ * Only partitions this client paused are resumed: resuming one that is not
+ * paused still bumps its fetch version and drops what was fetched. */
+static void kc_unpause_assigned(ks_kafka_client_t *c,
+                                const rd_kafka_topic_partition_list_t *list) {
+    rd_kafka_topic_partition_list_t *resume;
+    int i;
+
+    if (!c->paused || c->paused->cnt == 0)
+        return;
+    resume = rd_kafka_topic_partition_list_new(list->cnt);
+    if (!resume)
+        return;
+    for (i = 0; i < list->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &list->elems[i];
+        if (rd_kafka_topic_partition_list_del(c->paused, tp->topic,
+                                              tp->partition))
+            rd_kafka_topic_partition_list_add(resume, tp->topic,
+                                              tp->partition);
+    }
+    if (resume->cnt > 0 && rd_kafka_resume_partitions(c->consumer, resume))
+        ks_log(&c->opaque.log, KS_LOG_WARNING, "CLIENT",
+               "%s: resuming %d re-assigned partition(s) failed",
+               rd_kafka_name(c->consumer), resume->cnt);
+    rd_kafka_topic_partition_list_destroy(resume);
+}
+
 /* Take the partitions (eager: the whole new assignment; cooperative: the
  * added ones), then tell the owner, which reads committed offsets from
  * inside the event. */
@@ -57,6 +89,8 @@ static void kc_on_assign(ks_kafka_client_t *c, rd_kafka_t *rk,
         rd_kafka_error_destroy(error);
         return;
     }
+    kc_unpause_assigned(c, parts);
+    ks_kafka_fetch_assigned(c, parts, true);
     n = kc_event_tps(c, parts);
     if (n < 0) {
         kc_rebalance_failed(c, "assign", "out of memory");
@@ -88,6 +122,7 @@ static void kc_on_revoke(ks_kafka_client_t *c, rd_kafka_t *rk,
             c->base.events.revoked(c->base.events.owner, c->evtps,
                                    (size_t)n);
     }
+    ks_kafka_fetch_assigned(c, parts, false);
     if (c->cooperative)
         error = rd_kafka_incremental_unassign(rk, parts);
     else
@@ -190,37 +225,6 @@ static void kc_warm_metadata(ks_kafka_client_t *c, const ks_tp_offset_t *tps,
     }
 }
 
-/* A new assignment starts every partition it names unpaused (the
- * contract of client.h, kept by the test driver's client too). librdkafka
- * keeps an application pause on the partition across assignments: a
- * restore consumer pauses a finished changelog partition, and the same
- * partition, assigned again for a later restore, would never be fetched.
- * Only partitions this client paused are resumed: resuming one that is not
- * paused still bumps its fetch version and drops what was fetched. */
-static void kc_unpause_assigned(ks_kafka_client_t *c,
-                                const rd_kafka_topic_partition_list_t *list) {
-    rd_kafka_topic_partition_list_t *resume;
-    int i;
-
-    if (!c->paused || c->paused->cnt == 0)
-        return;
-    resume = rd_kafka_topic_partition_list_new(list->cnt);
-    if (!resume)
-        return;
-    for (i = 0; i < list->cnt; i++) {
-        const rd_kafka_topic_partition_t *tp = &list->elems[i];
-        if (rd_kafka_topic_partition_list_del(c->paused, tp->topic,
-                                              tp->partition))
-            rd_kafka_topic_partition_list_add(resume, tp->topic,
-                                              tp->partition);
-    }
-    if (resume->cnt > 0 && rd_kafka_resume_partitions(c->consumer, resume))
-        ks_log(&c->opaque.log, KS_LOG_WARNING, "CLIENT",
-               "%s: resuming %d re-assigned partition(s) failed",
-               rd_kafka_name(c->consumer), resume->cnt);
-    rd_kafka_topic_partition_list_destroy(resume);
-}
-
 kstream_err_t ks_kafka_assign(ks_client_t *base, const ks_tp_offset_t *tps,
                               size_t n) {
     ks_kafka_client_t *c = (ks_kafka_client_t *)base;
@@ -238,8 +242,10 @@ kstream_err_t ks_kafka_assign(ks_client_t *base, const ks_tp_offset_t *tps,
         if (tps[i].partition < 0)
             return KSTREAM_ERR_UNKNOWN_PARTITION;
     }
-    if (n == 0)
+    if (n == 0) {
+        ks_kafka_fetch_unassign_all(c);
         return ks_kafka_err(rd_kafka_assign(c->consumer, NULL));
+    }
     kc_warm_metadata(c, tps, n);
     list = rd_kafka_topic_partition_list_new((int)n);
     if (!list)
@@ -250,8 +256,11 @@ kstream_err_t ks_kafka_assign(ks_client_t *base, const ks_tp_offset_t *tps,
                 ->offset = tps[i].offset < 0 ? RD_KAFKA_OFFSET_BEGINNING
                                              : tps[i].offset;
     err = rd_kafka_assign(c->consumer, list);
-    if (!err)
+    if (!err) {
         kc_unpause_assigned(c, list);
+        ks_kafka_fetch_unassign_all(c);
+        ks_kafka_fetch_assigned(c, list, true);
+    }
     rd_kafka_topic_partition_list_destroy(list);
     if (err)
         ks_log(&c->opaque.log, KS_LOG_ERR, "CLIENT", "%s: assign: %s",
@@ -352,16 +361,28 @@ static kstream_err_t kc_poll_consumer(ks_kafka_client_t *c, ks_msg_t *msgs,
     size_t k = 0;
     int wait = timeout_ms;
 
+    /* After a full queue the first look does not wait: an empty queue
+     * then wakes the fetchers before the wait, not after it. */
+    if (ks_kafka_fetch_before_poll(c))
+        wait = 0;
     while (k < max && !c->fatal) {
         rd_kafka_message_t *rkm = rd_kafka_consumer_poll(c->consumer, wait);
+        if (!rkm && k == 0 && wait == 0 && timeout_ms > 0) {
+            ks_kafka_fetch_drained(c);
+            wait = timeout_ms; /* then wait, as asked */
+            continue;
+        }
         wait = 0;
-        if (!rkm)
+        if (!rkm) {
+            ks_kafka_fetch_drained(c);
             break;
+        }
         if (rkm->err) {
             kc_consume_error(c, rkm);
             rd_kafka_message_destroy(rkm);
             continue;
         }
+        ks_kafka_fetch_taken(c, rkm);
         if (kc_msg_fill(&msgs[k], rkm)) {
             /* Nothing is handed out with an error: the caller would not
              * release it. */
@@ -425,23 +446,25 @@ static kstream_err_t kc_set_paused(ks_kafka_client_t *c, const ks_tp_t *tp,
     err = pause ? rd_kafka_pause_partitions(c->consumer, list)
                 : rd_kafka_resume_partitions(c->consumer, list);
     res = kc_tp_err(err, list);
-    rd_kafka_topic_partition_list_destroy(list);
-    /* Kept for kc_unpause_assigned(): a group member is never assigned
-     * by hand. */
-    if (res != KSTREAM_OK || c->subscribed)
-        return res;
-    if (!pause && c->paused)
-        rd_kafka_topic_partition_list_del(c->paused, tp->topic, tp->partition);
-    if (pause &&
-        !(c->paused && rd_kafka_topic_partition_list_find(
-                               c->paused, tp->topic, tp->partition))) {
+    /* The paused partitions are kept for kc_unpause_assigned(), and left
+     * alone by the fetchers' wake-ups (kafka_client_fetch.c). */
+    if (res == KSTREAM_OK && !pause) {
+        if (c->paused)
+            rd_kafka_topic_partition_list_del(c->paused, tp->topic,
+                                              tp->partition);
+        ks_kafka_fetch_resumed(c, tp->topic, tp->partition);
+    } else if (res == KSTREAM_OK &&
+               !(c->paused && rd_kafka_topic_partition_list_find(
+                                      c->paused, tp->topic, tp->partition))) {
         if (!c->paused)
             c->paused = rd_kafka_topic_partition_list_new(4);
-        if (!c->paused)
-            return KSTREAM_ERR_NO_MEMORY;
-        rd_kafka_topic_partition_list_add(c->paused, tp->topic,
-                                          tp->partition);
+        if (c->paused)
+            rd_kafka_topic_partition_list_add(c->paused, tp->topic,
+                                              tp->partition);
+        else
+            res = KSTREAM_ERR_NO_MEMORY;
     }
+    rd_kafka_topic_partition_list_destroy(list);
     return res;
 }
 
@@ -465,6 +488,8 @@ kstream_err_t ks_kafka_seek(ks_client_t *base, const ks_tp_offset_t *tpo) {
     if (!list)
         return KSTREAM_ERR_NO_MEMORY;
     error = rd_kafka_seek_partitions(c->consumer, list, c->api_timeout_ms);
+    if (!error && !list->elems[0].err)
+        ks_kafka_fetch_sought(c, tpo->topic, tpo->partition, tpo->offset);
     if (error) {
         res = ks_kafka_err(rd_kafka_error_code(error));
         ks_log(&c->opaque.log, KS_LOG_WARNING, "CLIENT", "seek %s [%d]: %s",

@@ -4,6 +4,7 @@
  *
  *   kafka_client.c          creation, destruction, errors, the ops table
  *   kafka_client_consume.c  subscribe/assign, rebalances, poll, pause, seek
+ *   kafka_client_fetch.c    waking fetchers that a full queue stopped
  *   kafka_client_offsets.c  commit, committed, end_offset, lag, metadata
  *   kafka_client_produce.c  produce, delivery reports, written offsets
  *   kafka_client_txn.c      the exactly_once_v2 transaction operations
@@ -22,6 +23,16 @@
 #include "util/util.h"
 
 typedef struct ks_kafka_client ks_kafka_client_t;
+
+/* A partition's position, as kafka_client_fetch.c keeps it. */
+typedef struct ks_kafka_pos {
+    char *topic;                 /* owned */
+    const rd_kafka_topic_t *rkt; /* the handle of its records, or NULL */
+    int32_t partition;
+    bool assigned;
+    int64_t next; /* offset of its next record, a logical offset, or
+                     INT64_MIN: unknown */
+} ks_kafka_pos_t;
 
 /* The handles' opaque. It starts with the logger, as kafka.h asks of every
  * handle built from ks_kafka_conf_new(); the client is found from it in
@@ -46,6 +57,20 @@ struct ks_kafka_client {
      * an application pause across assignments, a manual assign() lifts it
      * (kafka_client_consume.c). NULL until the first pause. */
     rd_kafka_topic_partition_list_t *paused;
+    /* The consumer queue's limits, what polls saw of them and the
+     * partitions' positions (kafka_client_fetch.c). */
+    struct {
+        rd_kafka_queue_t *queue; /* the consumer queue */
+        size_t max_msgs;         /* queued.min.messages */
+        uint64_t max_bytes;      /* queued.max.messages.kbytes, in bytes */
+        uint64_t bytes;          /* taken since the queue was last empty */
+        size_t last_taken;       /* records the last poll took */
+        bool full;               /* it may have been at a limit since */
+        uint64_t wakes;          /* times the fetchers were woken */
+        int64_t reset_start;     /* where nothing committed starts */
+        ks_kafka_pos_t *pos;     /* every partition seen */
+        size_t npos, cap, hit;   /* hit: the entry of the last record */
+    } fetch;
     ks_tp_t *evtps; /* scratch for assigned/revoked events */
     size_t evcap;
     ks_written_t written; /* acknowledged offsets (delivery reports) */
@@ -93,6 +118,30 @@ void ks_kafka_release(ks_client_t *base, ks_msg_t *msgs, size_t n);
 kstream_err_t ks_kafka_pause(ks_client_t *base, const ks_tp_t *tp);
 kstream_err_t ks_kafka_resume(ks_client_t *base, const ks_tp_t *tp);
 kstream_err_t ks_kafka_seek(ks_client_t *base, const ks_tp_offset_t *tpo);
+
+/* kafka_client_fetch.c: init (after the consumer is made) and free
+ * (before it is destroyed); before_poll, taken (each message handed
+ * out) and drained (a poll found no message) from poll(), which does not
+ * wait before it has looked once when before_poll says the queue may
+ * have been full; resumed with
+ * the partition a resume() lifted. The positions follow the assignment
+ * (assigned, with each partition's offset if given; unassign_all), seeks
+ * (sought) and the committed offsets read (committed, -1: none). */
+kstream_err_t ks_kafka_fetch_init(ks_kafka_client_t *c);
+void ks_kafka_fetch_free(ks_kafka_client_t *c);
+bool ks_kafka_fetch_before_poll(ks_kafka_client_t *c); /* true: full */
+void ks_kafka_fetch_taken(ks_kafka_client_t *c, const rd_kafka_message_t *m);
+void ks_kafka_fetch_drained(ks_kafka_client_t *c);
+void ks_kafka_fetch_resumed(ks_kafka_client_t *c, const char *topic,
+                            int32_t partition);
+void ks_kafka_fetch_assigned(ks_kafka_client_t *c,
+                             const rd_kafka_topic_partition_list_t *parts,
+                             bool assigned);
+void ks_kafka_fetch_unassign_all(ks_kafka_client_t *c);
+void ks_kafka_fetch_sought(ks_kafka_client_t *c, const char *topic,
+                           int32_t partition, int64_t offset);
+void ks_kafka_fetch_committed(ks_kafka_client_t *c, const char *topic,
+                              int32_t partition, int64_t offset);
 
 /* kafka_client_offsets.c */
 kstream_err_t ks_kafka_committed(ks_client_t *base, const ks_tp_t *tp,

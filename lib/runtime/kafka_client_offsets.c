@@ -38,6 +38,7 @@ kstream_err_t ks_kafka_committed(ks_client_t *base, const ks_tp_t *tp,
     }
     /* RD_KAFKA_OFFSET_INVALID (-1001): nothing committed. */
     *offset = off < 0 ? -1 : off;
+    ks_kafka_fetch_committed(c, tp->topic, tp->partition, *offset);
     return KSTREAM_OK;
 }
 

@@ -105,10 +105,18 @@ static int kconf_consumer_defaults(kconf_build_t *b,
         kconf_set(b, "auto.offset.reset", "earliest") ||
         kconf_set(b, "enable.partition.eof", "false") ||
         kconf_set(b, "isolation.level",
-                  eos ? "read_committed" : "read_uncommitted") ||
-        /* 2.0.2 stops fetching a partition for ~1 s once its local queue
-         * holds queued.min.messages: a fast consumer must not hit that. */
-        kconf_set(b, "queued.min.messages", "100000"))
+                  eos ? "read_committed" : "read_uncommitted"))
+        return -1;
+    /* How much is fetched ahead (both limits count the consumer's whole
+     * queue). The stream threads' consumers are bounded: memory, and the
+     * client wakes the fetchers that stop at the limit
+     * (kafka_client_fetch.c). A restore or global-table consumer reads a
+     * topic to its end as fast as it can: librdkafka's 100000 messages. */
+    if (role == KS_KAFKA_CONSUMER
+                ? kconf_set(b, "queued.min.messages", KS_CONSUMER_QUEUE_MSGS) ||
+                          kconf_set(b, "queued.max.messages.kbytes",
+                                    KS_CONSUMER_QUEUE_KB)
+                : kconf_set(b, "queued.min.messages", "100000"))
         return -1;
     if (!app_id) {
         ks_errstr(b->errstr, b->errstr_size,
@@ -145,8 +153,14 @@ static int kconf_producer_defaults(kconf_build_t *b,
                                    const kstream_conf_t *conf) {
     const char *pg = ks_conf_str(conf, "processing.guarantee");
 
+    /* The queue of records not yet acknowledged is bounded as Java's
+     * buffer.memory bounds it (librdkafka's default holds 100000 records
+     * or 1 GiB): a cache flush that produces more waits for the broker
+     * (kafka_client_produce.c). */
     if (kconf_set(b, "partitioner", "murmur2_random") ||
-        kconf_set(b, "linger.ms", "5"))
+        kconf_set(b, "linger.ms", "5") ||
+        kconf_set(b, "queue.buffering.max.messages", KS_PRODUCER_QUEUE_MSGS) ||
+        kconf_set(b, "queue.buffering.max.kbytes", KS_PRODUCER_QUEUE_KB))
         return -1;
     if (!pg || strcmp(pg, "exactly_once_v2"))
         return 0;

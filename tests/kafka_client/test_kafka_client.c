@@ -46,6 +46,39 @@ static ks_client_t *member_new(const kstream_conf_t *conf, kc_events_t *ev) {
     return c;
 }
 
+/* A second member: subscribe, polling both until each has a partition
+ * (eager: the first one's are revoked and assigned again). */
+static bool each_has_one(const kc_events_t *a, const kc_events_t *b) {
+    return a->revoked_calls >= 1 && a->nassigned == 1 &&
+           b->assigned_calls >= 1 && b->nassigned == 1;
+}
+
+static ks_client_t *member_new_polling(const kstream_conf_t *conf,
+                                       kc_events_t *ev, ks_client_t *first,
+                                       kc_events_t *first_ev) {
+    char errstr[512] = "";
+    ks_client_events_t events = kc_events_of(ev);
+    const char *topics[] = {"in"};
+    ks_msg_t msgs[16];
+    size_t n;
+    ks_client_t *c = ks_kafka_client_new(conf, KS_CLIENT_MAIN, 1, NULL, &events,
+                                         errstr, sizeof(errstr));
+
+    cr_assert(c != NULL, "%s", errstr);
+    ev->client = c;
+    cr_assert(eq(int, c->ops->subscribe(c, topics, 1), KSTREAM_OK));
+    int64_t end = ks_clock_mono_ms() + 20000;
+    while (!each_has_one(first_ev, ev) && ks_clock_mono_ms() < end) {
+        cr_assert(eq(int, first->ops->poll(first, msgs, 16, &n, 20),
+                     KSTREAM_OK));
+        first->ops->release(first, msgs, n);
+        cr_assert(eq(int, c->ops->poll(c, msgs, 16, &n, 20), KSTREAM_OK));
+        c->ops->release(c, msgs, n);
+    }
+    cr_assert(each_has_one(first_ev, ev), "no split within 20 s");
+    return c;
+}
+
 /* The records of the round trip: keyed with headers, keyed, NULL key,
  * NULL value. */
 static void produce_round_trip_records(ks_client_t *c) {
@@ -362,6 +395,51 @@ Test(kafka_client, second_member_triggers_revoke_then_range_split) {
                   "committed %lld", (long long)evb.committed_in_assign[i]);
 
     eva.commit_on_revoke = false;
+    b->ops->destroy(b);
+    a->ops->destroy(a);
+    kstream_conf_destroy(conf);
+    kc_mock_destroy(m);
+}
+
+/* A pause does not outlive the assignment: librdkafka keeps a partition
+ * paused across a rebalance, while the owner starts every partition it is
+ * assigned with an empty queue that nothing would ever resume. Paused
+ * partitions revoked and assigned again must be read. */
+Test(kafka_client, partitions_paused_when_revoked_are_read_when_assigned) {
+    kc_mock_t *m = kc_mock_new("in", 2, NULL);
+    kstream_conf_t *conf = kc_conf_new(m, "kc-pause-rebalance");
+    kc_events_t eva = {0}, evb = {0};
+    ks_client_t *a = member_new(conf, &eva);
+    ks_tp_t p0 = {"in", 0}, p1 = {"in", 1};
+    ks_msg_t msgs[16];
+    size_t n;
+
+    cr_assert(eq(int, eva.nassigned, 2));
+    cr_assert(eq(int, a->ops->pause(a, &p0), KSTREAM_OK));
+    cr_assert(eq(int, a->ops->pause(a, &p1), KSTREAM_OK));
+    ks_client_t *b = member_new_polling(conf, &evb, a, &eva);
+    cr_assert(eq(int, eva.nassigned, 1));
+    cr_assert(eq(int, evb.nassigned, 1));
+    int32_t mine = eva.assigned_parts[0];
+    for (int i = 0; i < 4; i++)
+        cr_assert(eq(int, kc_produce(a, "in", i % 2, NULL, "v", 10 + i),
+                     KSTREAM_OK));
+    cr_assert(eq(int, a->ops->flush(a, 10000), KSTREAM_OK));
+    int got_a = 0, got_b = 0;
+    int64_t end = ks_clock_mono_ms() + 10000;
+    while ((got_a < 2 || got_b < 2) && ks_clock_mono_ms() < end) {
+        cr_assert(eq(int, a->ops->poll(a, msgs, 16, &n, 20), KSTREAM_OK));
+        for (size_t i = 0; i < n; i++)
+            cr_assert(eq(i32, msgs[i].partition, mine));
+        got_a += (int)n;
+        a->ops->release(a, msgs, n);
+        cr_assert(eq(int, b->ops->poll(b, msgs, 16, &n, 20), KSTREAM_OK));
+        got_b += (int)n;
+        b->ops->release(b, msgs, n);
+    }
+    cr_assert(eq(int, got_a, 2), "the paused partition assigned again");
+    cr_assert(eq(int, got_b, 2));
+
     b->ops->destroy(b);
     a->ops->destroy(a);
     kstream_conf_destroy(conf);

@@ -53,7 +53,10 @@ Test(kafka_conf, main_consumer_joins_the_application_group_with_range) {
     cr_assert(eq(str, (char *)get(rk, "isolation.level"),
                  "read_uncommitted"));
     cr_assert(eq(str, (char *)get(rk, "socket.nagle.disable"), "true"));
-    cr_assert(eq(str, (char *)get(rk, "queued.min.messages"), "100000"));
+    cr_assert(eq(str, (char *)get(rk, "queued.min.messages"),
+                 KS_CONSUMER_QUEUE_MSGS));
+    cr_assert(eq(str, (char *)get(rk, "queued.max.messages.kbytes"),
+                 KS_CONSUMER_QUEUE_KB));
     cr_assert(eq(str, (char *)get(rk, "client.id"), "cid"));
     /* The test conf's consumer.* keys came through, prefix removed. */
     cr_assert(eq(str, (char *)get(rk, "session.timeout.ms"), "3000"));
@@ -78,6 +81,28 @@ Test(kafka_conf, producer_partitions_like_java_and_lingers) {
     cr_assert(eq(str, (char *)get(rk, "partitioner"), "murmur2_random"));
     cr_assert(eq(str, (char *)get(rk, "linger.ms"), "5"));
     cr_assert(eq(str, (char *)get(rk, "socket.nagle.disable"), "true"));
+    cr_assert(eq(str, (char *)get(rk, "queue.buffering.max.messages"),
+                 KS_PRODUCER_QUEUE_MSGS));
+    cr_assert(eq(str, (char *)get(rk, "queue.buffering.max.kbytes"),
+                 KS_PRODUCER_QUEUE_KB));
+    rd_kafka_conf_destroy(rk);
+}
+
+/* Restore and global-table consumers read to the end as fast as they can:
+ * librdkafka's prefetch, not the stream threads' bound. */
+Test(kafka_conf, only_the_main_consumer_has_the_small_queue) {
+    ks_kafka_role_t roles[] = {KS_KAFKA_RESTORE_CONSUMER,
+                               KS_KAFKA_GLOBAL_CONSUMER};
+    for (size_t i = 0; i < 2; i++) {
+        rd_kafka_conf_t *rk = build(roles[i]);
+        cr_assert(eq(str, (char *)get(rk, "queued.min.messages"), "100000"));
+        cr_assert(eq(str, (char *)get(rk, "queued.max.messages.kbytes"),
+                     "65536"));
+        rd_kafka_conf_destroy(rk);
+    }
+    kc_conf_set(conf, "consumer.queued.min.messages", "77");
+    rd_kafka_conf_t *rk = build(KS_KAFKA_CONSUMER);
+    cr_assert(eq(str, (char *)get(rk, "queued.min.messages"), "77"));
     rd_kafka_conf_destroy(rk);
 }
 
