@@ -242,6 +242,13 @@ ks_client_events_t ks_thread_events(ks_thread_t *th);
 /* Attach the client (the thread then owns it) and subscribe to every
  * source topic. */
 kstream_err_t ks_thread_attach(ks_thread_t *th, ks_client_t *client);
+/* input.c: queue the records of a poll in their tasks (on an error the
+ * rest are released); pause the partitions whose queues hold
+ * max_buffered records or more; resume a paused partition whose queue is
+ * down to half of that. */
+kstream_err_t ks_thread_enqueue(ks_thread_t *th, ks_msg_t *msgs, size_t n);
+void ks_thread_pause_full(ks_thread_t *th);
+void ks_thread_resume_drained(ks_thread_t *th, ks_rqueue_t *q);
 /* Poll once, process what is buffered, fire punctuators, commit when due.
  * *worked: whether anything was polled or processed. */
 kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,

@@ -247,11 +247,8 @@ kstream_err_t ks_task_process_one(ks_task_t *task, ks_thread_t *th,
     }
     q->consumed = item.msg.offset + 1;
     th->client->ops->release(th->client, &item.msg, 1);
-    if (q->paused && q->n == 0) {
-        ks_tp_t tp = {q->topic, q->partition};
-        if (th->client->ops->resume(th->client, &tp) == KSTREAM_OK)
-            q->paused = false;
-    }
+    if (q->paused && q->n <= th->max_buffered / 2)
+        ks_thread_resume_drained(th, q);
     if (err)
         return err;
     /* Stream-time punctuation after the record (Kafka's order). */

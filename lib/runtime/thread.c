@@ -274,81 +274,6 @@ static void delivery_failed_cb(void *owner, const ks_out_t *out,
 }
 
 /* ---- the loop ---------------------------------------------------------- */
-/* The queues of a topic by partition, or NULL. Consecutive records mostly
- * come from one topic: the last one found is cached. */
-static ks_vec_t *route_of(ks_thread_t *th, const char *topic)
-{
-    if (th->route_vec && strcmp(th->route_topic, topic) == 0)
-        return th->route_vec;
-    ks_vec_t *v = ks_map_get(th->routes, topic);
-    size_t len = strlen(topic);
-    if (v && len < sizeof(th->route_topic)) {
-        memcpy(th->route_topic, topic, len + 1);
-        th->route_vec = v;
-    }
-    return v;
-}
-
-const ks_rqueue_t *ks_thread_hint_queue(ks_thread_t *th, const char *topic,
-                                        int32_t partition)
-{
-    ks_vec_t *v = route_of(th, topic);
-    ks_rqueue_t *q = v && partition >= 0 && (size_t)partition < v->len
-                             ? v->items[partition]
-                             : NULL;
-    return q && q->nhints ? q : NULL;
-}
-
-static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
-{
-    ks_vec_t *v = route_of(th, msg->topic);
-    ks_rqueue_t *q = v && (size_t)msg->partition < v->len
-                             ? v->items[msg->partition]
-                             : NULL;
-    if (!q) { /* no longer ours (revoked meanwhile) */
-        th->client->ops->release(th->client, (ks_msg_t *)msg, 1);
-        return KSTREAM_OK;
-    }
-    /* Timestamp extraction happens as records enter the queue. */
-    kstream_record_t rec;
-    ks_record_from_msg(&rec, msg);
-    int64_t ts = 0;
-    kstream_err_t err = ks_source_timestamp(q->source, &rec, q->partition_time,
-                                            &ts);
-    if (err) {
-        err = ks_handle_record_error(th, KS_ERRK_DESERIALIZATION, msg, err,
-                                     q->source->name,
-                                     "the timestamp extractor gave a "
-                                     "negative timestamp or failed");
-        q->consumed = msg->offset + 1;
-        th->client->ops->release(th->client, (ks_msg_t *)msg, 1);
-        return err;
-    }
-    if (ts > q->partition_time)
-        q->partition_time = ts;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64; /* a power of two */
-        ks_qitem_t *items = malloc(cap * sizeof(*items));
-        if (!items)
-            return KSTREAM_ERR_NO_MEMORY;
-        for (size_t i = 0; i < q->n; i++)
-            items[i] = q->items[(q->head + i) % (q->cap ? q->cap : 1)];
-        free(q->items);
-        q->items = items;
-        q->head = 0;
-        q->cap = cap;
-    }
-    q->items[(q->head + q->n) & (q->cap - 1)] = (ks_qitem_t){*msg, ts};
-    q->n++;
-    q->task->buffered++;
-    if (!q->paused && q->n >= th->max_buffered) {
-        ks_tp_t tp = {q->topic, q->partition};
-        if (th->client->ops->pause(th->client, &tp) == KSTREAM_OK)
-            q->paused = true;
-    }
-    return KSTREAM_OK;
-}
-
 /* Records processed between two readings of the wall clock. */
 #define KS_WALL_EVERY 256
 
@@ -381,19 +306,14 @@ static kstream_err_t process_tasks(ks_thread_t *th, bool *worked)
 static kstream_err_t run_locked(ks_thread_t *th, size_t n, size_t nrestore,
                                 bool *worked)
 {
-    kstream_err_t err = KSTREAM_OK;
-    for (size_t i = 0; i < n; i++) {
-        err = enqueue(th, &th->batch[i]);
-        if (err) {
-            th->client->ops->release(th->client, th->batch + i + 1,
-                                     n - i - 1);
-            if (nrestore)
-                th->restore.client->ops->release(th->restore.client,
-                                                 th->restore.batch,
-                                                 nrestore);
-            return err;
-        }
+    kstream_err_t err = ks_thread_enqueue(th, th->batch, n);
+    if (err) {
+        if (nrestore)
+            th->restore.client->ops->release(th->restore.client,
+                                             th->restore.batch, nrestore);
+        return err;
     }
+    ks_thread_pause_full(th);
     err = ks_thread_restore_apply(th, nrestore, worked);
     if (!err)
         err = process_tasks(th, worked);
