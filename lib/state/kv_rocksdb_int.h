@@ -24,6 +24,7 @@
 #define RDB_BATCH_MAX 1024                /* puts per batch, at most */
 #define RDB_STORE_OVERHEAD ((size_t)256 << 10) /* per open store */
 #define RDB_BATCH_BITS 65536              /* the pending keys' bit set */
+#define RDB_BATCH_KEEP ((size_t)16 << 10) /* batch memory kept between */
 _Static_assert(RDB_BATCH_BITS / 64 <= 65536, "word indexes fit uint16_t");
 #define RDB_META_CF "kstream-meta"
 #define RDB_OFFSET_KEY "offset"
