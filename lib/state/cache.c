@@ -180,6 +180,16 @@ static void drop_entries(cache_layer_t *L, bool update_index) {
     }
     L->tombs = 0;
     assert(L->count == 0);
+    /* Back to the smallest table (its memory is charged): kept as it is,
+     * all empty, if that fails. */
+    uintptr_t *small;
+    if (L->mask + 1 > CACHE_MIN_SLOTS &&
+        (small = calloc(CACHE_MIN_SLOTS, sizeof(*small))) != NULL) {
+        L->cache->bytes -= table_charge(L->mask + 1);
+        free(L->slots);
+        L->slots = small;
+        L->mask = CACHE_MIN_SLOTS - 1;
+    }
 }
 
 static void cache_close(ks_store_t *s) {
@@ -192,6 +202,7 @@ static void cache_close(ks_store_t *s) {
     s->inner->ops->close(s->inner);
     ks_buf_free(&L->old);
     ks_buf_free(&L->got);
+    c->bytes -= table_charge(L->mask + 1);
     free(L->slots);
     c->layers[L->id] = NULL;
     c->nlayers--;

@@ -44,6 +44,8 @@ static int slots_resize(cache_layer_t *L, size_t ncap) {
     if (!ns)
         return -1;
     L->slots = ns;
+    L->cache->bytes += table_charge(ncap);
+    L->cache->bytes -= table_charge(omask + 1);
     L->mask = ncap - 1;
     L->tombs = 0;
     for (i = 0; i <= omask; i++) {

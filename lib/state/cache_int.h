@@ -26,8 +26,8 @@ typedef struct ring {
 typedef struct cache_layer cache_layer_t;
 
 /* 52 bytes before the key: with a 16-byte key and a 16-byte timestamped
- * count, an entry is 84 bytes, and 100k of them (with the hash table)
- * fit the default 10 MiB bound. */
+ * count, an entry is charged 100 bytes (with malloc's overhead), and ~90k
+ * of them and their hash tables fit the default 10 MiB bound. */
 typedef struct cache_entry {
     ring_t lru;                /* in the cache's LRU ring: next is less
                                   recently used */
@@ -39,11 +39,14 @@ typedef struct cache_entry {
 } cache_entry_t;
 
 #define ENTRY_HDR offsetof(cache_entry_t, key)
-/* The hash table's share per entry: 8-byte slots, the table doubling when
- * entries and deleted slots pass 4/5 of it and halving when the entries
- * fall under 1/5 (a load of 2/5 to 4/5: 10 to 20 bytes per entry). */
-#define CACHE_TABLE_CHARGE 12
-#define CACHE_ENTRY_OVERHEAD (ENTRY_HDR + CACHE_TABLE_CHARGE)
+/* An entry is charged its size and malloc's overhead (a chunk header and
+ * the rounding to 16 bytes). A layer's hash table (8-byte slots, doubling
+ * when entries and deleted slots pass 4/5 of it, halving when the entries
+ * fall under 1/5) is charged as it is, beyond its first CACHE_MIN_SLOTS
+ * slots: tables sized for more entries than are left, after evictions
+ * moved the entries to other layers, are memory too (table_charge()). */
+#define CACHE_MALLOC_CHARGE 16
+#define CACHE_ENTRY_OVERHEAD (ENTRY_HDR + CACHE_MALLOC_CHARGE)
 /* Ordered layers, per entry besides the key copy: the kv_mem index's
  * entry (header, skip-list pointers, the 8-byte pointer value) and its
  * hash slot. */
@@ -203,6 +206,12 @@ static inline size_t charge(const cache_layer_t *L, size_t klen,
     if (L->order)
         n += CACHE_ORDER_OVERHEAD + klen;
     return n;
+}
+
+/* What a table of cap slots is charged (see CACHE_MALLOC_CHARGE). */
+static inline size_t table_charge(size_t cap) {
+    return cap > CACHE_MIN_SLOTS ? (cap - CACHE_MIN_SLOTS) * sizeof(uintptr_t)
+                                 : 0;
 }
 
 static inline size_t entry_size(const cache_layer_t *L,
