@@ -370,6 +370,8 @@ kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
     if (err && th->eos && ks_err_txn(err))
         err = ks_thread_eos_recover(th, err, true);
     ks_thread_unlock(th);
+    /* Freed memory back to the system, now and then (util/release.c). */
+    ks_memory_release(ks_clock_mono_ms());
     return err;
 }
 

@@ -110,4 +110,10 @@ char *ks_strdup(const char *s); /* NULL-safe: NULL gives NULL */
 int64_t ks_clock_mono_ms(void);
 int64_t ks_clock_wall_ms(void);
 
+/* Give the heap's free pages back to the system (release.c) if the last
+ * time, in this process, was KS_RELEASE_INTERVAL_MS or more before now_ms
+ * (a monotonic clock); @returns whether it did. */
+#define KS_RELEASE_INTERVAL_MS 100
+bool ks_memory_release(int64_t now_ms);
+
 #endif /* KS_UTIL_H */

@@ -450,3 +450,24 @@ Test(clock, monotonic_does_not_go_back_and_wall_is_recent) {
     /* After 2020-01-01. */
     cr_assert(lt(i64, 1577836800000LL, ks_clock_wall_ms()));
 }
+
+/* Freed memory goes back to the system at most every
+ * KS_RELEASE_INTERVAL_MS, whichever thread asks (glibc; elsewhere never).
+ * Criterion runs each test in a process of its own: the first call here
+ * is the process's first. */
+Test(release, at_most_once_per_interval) {
+#if defined(__GLIBC__)
+    int64_t t = 1000000;
+    void *p = malloc(1 << 20);
+    cr_assert_not_null(p);
+    memset(p, 1, 1 << 20);
+    free(p);
+    cr_assert(ks_memory_release(t));
+    cr_assert_not(ks_memory_release(t + 1));
+    cr_assert_not(ks_memory_release(t + KS_RELEASE_INTERVAL_MS - 1));
+    cr_assert(ks_memory_release(t + KS_RELEASE_INTERVAL_MS));
+    cr_assert_not(ks_memory_release(t + KS_RELEASE_INTERVAL_MS));
+#else
+    cr_assert_not(ks_memory_release(1000000));
+#endif
+}
