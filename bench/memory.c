@@ -11,7 +11,12 @@
  * loaded beforehand into the 8 partitions (each under the mock's ~5 MiB
  * retention), so that every one of the 64 stores takes tens of thousands
  * of keys: memtables fill and flush within the rocksdb.memory.bytes
- * budget.
+ * budget. The loader writes batches of 16 KiB, as a Java producer with
+ * its default batch.size would: the mock answers a fetch with one whole
+ * batch of each partition, so the input's batches set how much a fetch
+ * brings (a real broker stops at max.partition.fetch.bytes), and
+ * librdkafka's 10000-record batches would put ~1.3 MB of parsed records
+ * per partition in each fetch.
  *
  * Process. The mock brokers keep every topic in memory, which is not the
  * app's: the benchmark forks before any thread exists, the child runs the
@@ -46,6 +51,8 @@
 #define ROCKSDB_MEMORY (64ull << 20) /* rocksdb.memory.bytes's default */
 #define SLACK (32ull << 20)
 #define TIMEOUT_MS 120000
+/* The input's batches: a Java producer's default batch.size (16 KiB). */
+#define INPUT_BATCH "16384"
 
 static kstream_topology_t *build(void)
 {
@@ -103,7 +110,8 @@ static void cluster_main(uint64_t n, int ready, int done)
         bench_die("out of memory");
     for (uint64_t i = 0; i < n; i++)
         seq[i] = (uint32_t)(bench_rand(&st) % KEYSPACE);
-    kb_load(NAME, bootstrap, INPUT, PARTITIONS, n, seq);
+    kb_load_batched(NAME, bootstrap, INPUT, PARTITIONS, n, seq,
+                    INPUT_BATCH);
     free(seq);
     fflush(stdout);
     write_all(ready, bootstrap, strlen(bootstrap) + 1);

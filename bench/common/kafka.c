@@ -201,8 +201,15 @@ static void kb_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 
 rd_kafka_t *kb_producer(const char *bootstrap)
 {
+    return kb_producer_batched(bootstrap, NULL);
+}
+
+rd_kafka_t *kb_producer_batched(const char *bootstrap, const char *batch_size)
+{
     char err[512];
     rd_kafka_conf_t *c = kb_rdconf(bootstrap, KB_PRODUCER, NULL);
+    if (batch_size)
+        rdset(c, "batch.size", batch_size);
     rd_kafka_conf_set_dr_msg_cb(c, kb_dr_cb);
     rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
     if (!p)
@@ -280,12 +287,19 @@ void kb_check_topic(const char *bootstrap, const char *topic,
 double kb_load(const char *name, const char *bootstrap, const char *topic,
                int32_t partitions, uint64_t n, const uint32_t *seq)
 {
+    return kb_load_batched(name, bootstrap, topic, partitions, n, seq, NULL);
+}
+
+double kb_load_batched(const char *name, const char *bootstrap,
+                       const char *topic, int32_t partitions, uint64_t n,
+                       const uint32_t *seq, const char *batch_size)
+{
     uint64_t st = 1234567;
     unsigned char *values = malloc((size_t)KB_NVALUES * KB_VALUE_LEN);
     if (!values)
         bench_die("out of memory");
     bench_fill(&st, values, (size_t)KB_NVALUES * KB_VALUE_LEN);
-    rd_kafka_t *p = kb_producer(bootstrap);
+    rd_kafka_t *p = kb_producer_batched(bootstrap, batch_size);
     kb_producer_prime(p, topic);
     uint64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++) {
@@ -303,9 +317,11 @@ double kb_load(const char *name, const char *bootstrap, const char *topic,
     kb_check_topic(bootstrap, topic, partitions, n);
     double rate = (double)n * 1e9 / (double)(t1 - t0);
     printf("%s: loaded %llu records (16 B keys, 100 B values) into %s "
-           "(%d partitions) with a raw producer: %.2f s, %.0f k rec/s\n",
+           "(%d partitions) with a raw producer%s%s%s: %.2f s, "
+           "%.0f k rec/s\n",
            name, (unsigned long long)n, topic, (int)partitions,
-           (double)(t1 - t0) / 1e9, rate / 1e3);
+           batch_size ? " (batch.size " : "", batch_size ? batch_size : "",
+           batch_size ? ")" : "", (double)(t1 - t0) / 1e9, rate / 1e3);
     fflush(stdout);
     return rate;
 }

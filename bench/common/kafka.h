@@ -57,8 +57,11 @@ kstream_dev_cluster_t *kb_cluster(int brokers);
 void kb_create_topic(kstream_dev_cluster_t *dc, const char *topic,
                      int32_t partitions);
 
-/* A raw producer with the table's settings (loading the input). */
+/* A raw producer with the table's settings (loading the input); the
+ * second with batch.size set as well (NULL: librdkafka's). */
 rd_kafka_t *kb_producer(const char *bootstrap);
+rd_kafka_t *kb_producer_batched(const char *bootstrap,
+                                const char *batch_size);
 /* Produce one record (copied) to \p topic, partition by the partitioner
  * when \p partition is RD_KAFKA_PARTITION_UA, \p timestamp 0: now. A full
  * queue is waited out serving delivery reports (rd_kafka_poll 10 ms), as
@@ -81,6 +84,12 @@ void kb_flush(rd_kafka_t *p);
  * line; returns the producer's records/s. */
 double kb_load(const char *name, const char *bootstrap, const char *topic,
                int32_t partitions, uint64_t n, const uint32_t *seq);
+/* The same, the producer's batch.size set to \p batch_size (NULL: as
+ * kb_load): the mock answers a fetch with one batch of each partition,
+ * whatever its size, so the batches written set what a fetch brings. */
+double kb_load_batched(const char *name, const char *bootstrap,
+                       const char *topic, int32_t partitions, uint64_t n,
+                       const uint32_t *seq, const char *batch_size);
 
 /* Low watermark of every partition 0 and their high watermarks summing to
  * \p n (bench_die otherwise). */
