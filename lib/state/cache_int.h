@@ -26,8 +26,8 @@ typedef struct ring {
 typedef struct cache_layer cache_layer_t;
 
 /* 52 bytes before the key: with a 16-byte key and a 16-byte timestamped
- * count, an entry is charged 100 bytes (with malloc's overhead), and ~90k
- * of them and their hash tables fit the default 10 MiB bound. */
+ * count, an entry is charged 84 bytes, and 110k of them and their hash
+ * tables fit the default 10 MiB bound. */
 typedef struct cache_entry {
     ring_t lru;                /* in the cache's LRU ring: next is less
                                   recently used */
@@ -39,14 +39,14 @@ typedef struct cache_entry {
 } cache_entry_t;
 
 #define ENTRY_HDR offsetof(cache_entry_t, key)
-/* An entry is charged its size and malloc's overhead (a chunk header and
- * the rounding to 16 bytes). A layer's hash table (8-byte slots, doubling
- * when entries and deleted slots pass 4/5 of it, halving when the entries
- * fall under 1/5) is charged as it is, beyond its first CACHE_MIN_SLOTS
- * slots: tables sized for more entries than are left, after evictions
- * moved the entries to other layers, are memory too (table_charge()). */
-#define CACHE_MALLOC_CHARGE 16
-#define CACHE_ENTRY_OVERHEAD (ENTRY_HDR + CACHE_MALLOC_CHARGE)
+/* An entry is charged its size (not malloc's chunk overhead, as Kafka
+ * Streams counts no object overhead). A layer's hash table (8-byte slots,
+ * doubling when entries and deleted slots pass 4/5 of it, halving when the
+ * entries fall under 1/5) is charged as it is, beyond its first
+ * CACHE_MIN_SLOTS slots: tables sized for more entries than are left,
+ * after evictions moved the entries to other layers, are memory too
+ * (table_charge()). */
+#define CACHE_ENTRY_OVERHEAD ENTRY_HDR
 /* Ordered layers, per entry besides the key copy: the kv_mem index's
  * entry (header, skip-list pointers, the 8-byte pointer value) and its
  * hash slot. */
@@ -208,7 +208,7 @@ static inline size_t charge(const cache_layer_t *L, size_t klen,
     return n;
 }
 
-/* What a table of cap slots is charged (see CACHE_MALLOC_CHARGE). */
+/* What a table of cap slots is charged (see CACHE_ENTRY_OVERHEAD). */
 static inline size_t table_charge(size_t cap) {
     return cap > CACHE_MIN_SLOTS ? (cap - CACHE_MIN_SLOTS) * sizeof(uintptr_t)
                                  : 0;
