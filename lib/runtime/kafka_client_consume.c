@@ -363,15 +363,18 @@ static kstream_err_t kc_poll_consumer(ks_kafka_client_t *c, ks_msg_t *msgs,
 
     /* After a full queue the first look does not wait: an empty queue
      * then wakes the fetchers before the wait, not after it. */
-    if (ks_kafka_fetch_before_poll(c))
+    bool look_first = ks_kafka_fetch_before_poll(c) && timeout_ms > 0;
+    if (look_first)
         wait = 0;
     while (k < max && !c->fatal) {
         rd_kafka_message_t *rkm = rd_kafka_consumer_poll(c->consumer, wait);
-        if (!rkm && k == 0 && wait == 0 && timeout_ms > 0) {
+        if (!rkm && look_first) {
             ks_kafka_fetch_drained(c);
+            look_first = false;
             wait = timeout_ms; /* then wait, as asked */
             continue;
         }
+        look_first = false;
         wait = 0;
         if (!rkm) {
             ks_kafka_fetch_drained(c);
