@@ -218,3 +218,23 @@ kstream_err_t kc_produce(ks_client_t *c, const char *topic, int32_t partition,
                     .timestamp = ts};
     return c->ops->produce(c, &out);
 }
+
+ks_client_t *kc_client_new(const kstream_conf_t *conf, ks_client_kind_t kind) {
+    char errstr[512] = "";
+    ks_client_t *c = ks_kafka_client_new(conf, kind, 1, NULL, NULL, errstr,
+                                         sizeof(errstr));
+    cr_assert(c != NULL, "%s", errstr);
+    return c;
+}
+
+void kc_fill(ks_client_t *producer, const char *topic, int32_t p, int n,
+             const char *prefix) {
+    char value[32];
+
+    for (int i = 0; i < n; i++) {
+        snprintf(value, sizeof(value), "%s%d", prefix, i);
+        cr_assert(eq(int, kc_produce(producer, topic, p, NULL, value, 10 + i),
+                     KSTREAM_OK));
+    }
+    cr_assert(eq(int, producer->ops->flush(producer, 20000), KSTREAM_OK));
+}

@@ -65,6 +65,13 @@ int kc_poll_count(ks_client_t *c, int ms);
 bool kc_poll_until(ks_client_t *c, kc_events_t *ev,
                    bool (*pred)(const kc_events_t *ev), int timeout_ms);
 
+/* A client of this kind (asserting it was made). */
+ks_client_t *kc_client_new(const kstream_conf_t *conf, ks_client_kind_t kind);
+
+/* n records "<prefix><i>" to partition p of topic, acknowledged. */
+void kc_fill(ks_client_t *producer, const char *topic, int32_t p, int n,
+             const char *prefix);
+
 /* Produce a record with string key/value (NULL: Kafka null). */
 kstream_err_t kc_produce(ks_client_t *c, const char *topic, int32_t partition,
                          const char *key, const char *value, int64_t ts);

@@ -10,39 +10,19 @@
 
 TestSuite(kafka_assign, .timeout = 30);
 
-static ks_client_t *client_new(const kstream_conf_t *conf,
-                               ks_client_kind_t kind) {
-    char errstr[512] = "";
-    ks_client_t *c = ks_kafka_client_new(conf, kind, 1, NULL, NULL, errstr,
-                                         sizeof(errstr));
-    cr_assert(c != NULL, "%s", errstr);
-    return c;
-}
 
-/* n records "<prefix><i>" to partition p of topic, acknowledged. */
-static void fill(ks_client_t *producer, const char *topic, int32_t p, int n,
-                 const char *prefix) {
-    char value[32];
-
-    for (int i = 0; i < n; i++) {
-        snprintf(value, sizeof(value), "%s%d", prefix, i);
-        cr_assert(eq(int, kc_produce(producer, topic, p, NULL, value, 10 + i),
-                     KSTREAM_OK));
-    }
-    cr_assert(eq(int, producer->ops->flush(producer, 10000), KSTREAM_OK));
-}
 
 Test(kafka_assign, restore_reads_from_the_given_offset_and_seeks) {
     kc_mock_t *m = kc_mock_new("log", 2, NULL);
     kstream_conf_t *conf = kc_conf_new(m, "kc-restore");
-    ks_client_t *w = client_new(conf, KS_CLIENT_MAIN);
-    ks_client_t *r = client_new(conf, KS_CLIENT_RESTORE);
+    ks_client_t *w = kc_client_new(conf, KS_CLIENT_MAIN);
+    ks_client_t *r = kc_client_new(conf, KS_CLIENT_RESTORE);
     ks_tp_offset_t from = {"log", 1, 3};
     ks_tp_t tp = {"log", 1};
     kc_rec_t recs[16];
     int64_t end = -1;
 
-    fill(w, "log", 1, 8, "r");
+    kc_fill(w, "log", 1, 8, "r");
     cr_assert(eq(int, r->ops->end_offset(r, &tp, &end), KSTREAM_OK));
     cr_assert(eq(i64, end, 8));
 
@@ -68,7 +48,7 @@ Test(kafka_assign, restore_reads_from_the_given_offset_and_seeks) {
 
     /* Replacing the assignment by nothing stops the records. */
     cr_assert(eq(int, r->ops->assign(r, NULL, 0), KSTREAM_OK));
-    fill(w, "log", 1, 2, "late");
+    kc_fill(w, "log", 1, 2, "late");
     cr_assert(eq(int, kc_poll_count(r, 300), 0));
 
     r->ops->destroy(r);
@@ -80,21 +60,21 @@ Test(kafka_assign, restore_reads_from_the_given_offset_and_seeks) {
 Test(kafka_assign, pause_stops_a_partition_and_resume_brings_it_back) {
     kc_mock_t *m = kc_mock_new("log", 2, NULL);
     kstream_conf_t *conf = kc_conf_new(m, "kc-pause");
-    ks_client_t *w = client_new(conf, KS_CLIENT_MAIN);
-    ks_client_t *g = client_new(conf, KS_CLIENT_GLOBAL);
+    ks_client_t *w = kc_client_new(conf, KS_CLIENT_MAIN);
+    ks_client_t *g = kc_client_new(conf, KS_CLIENT_GLOBAL);
     ks_tp_offset_t both[2] = {{"log", 0, -1}, {"log", 1, -1}};
     ks_tp_t p0 = {"log", 0};
     kc_rec_t recs[16];
 
     /* -1: from the beginning. */
-    fill(w, "log", 0, 2, "a");
+    kc_fill(w, "log", 0, 2, "a");
     cr_assert(eq(int, g->ops->assign(g, both, 2), KSTREAM_OK));
     cr_assert(eq(int, kc_poll_records(g, recs, 2, 10000), 2));
     cr_assert(eq(str, recs[0].value, "a0"));
 
     cr_assert(eq(int, g->ops->pause(g, &p0), KSTREAM_OK));
-    fill(w, "log", 0, 3, "p");
-    fill(w, "log", 1, 2, "q");
+    kc_fill(w, "log", 0, 3, "p");
+    kc_fill(w, "log", 1, 2, "q");
     int n = kc_poll_records(g, recs, 16, 1500);
     cr_assert(eq(int, n, 2), "only the unpaused partition's records");
     for (int i = 0; i < n; i++)
@@ -122,16 +102,16 @@ Test(kafka_assign, pause_stops_a_partition_and_resume_brings_it_back) {
 Test(kafka_assign, a_paused_partition_assigned_again_is_read) {
     kc_mock_t *m = kc_mock_new("log", 2, NULL);
     kstream_conf_t *conf = kc_conf_new(m, "kc-reassign");
-    ks_client_t *w = client_new(conf, KS_CLIENT_MAIN);
-    ks_client_t *r = client_new(conf, KS_CLIENT_RESTORE);
+    ks_client_t *w = kc_client_new(conf, KS_CLIENT_MAIN);
+    ks_client_t *r = kc_client_new(conf, KS_CLIENT_RESTORE);
     ks_tp_offset_t both[2] = {{"log", 0, -1}, {"log", 1, -1}};
     ks_tp_offset_t only1 = {"log", 1, -1};
     ks_tp_offset_t again0 = {"log", 0, 1};
     ks_tp_t p0 = {"log", 0};
     kc_rec_t recs[16];
 
-    fill(w, "log", 0, 3, "a");
-    fill(w, "log", 1, 1, "b");
+    kc_fill(w, "log", 0, 3, "a");
+    kc_fill(w, "log", 1, 1, "b");
     cr_assert(eq(int, r->ops->assign(r, both, 2), KSTREAM_OK));
     cr_assert(eq(int, kc_poll_records(r, recs, 4, 10000), 4));
     cr_assert(eq(int, r->ops->pause(r, &p0), KSTREAM_OK));
@@ -155,7 +135,7 @@ Test(kafka_assign, a_paused_partition_assigned_again_is_read) {
 Test(kafka_assign, clients_outside_the_group_refuse_group_and_produce_calls) {
     kc_mock_t *m = kc_mock_new("log", 1, NULL);
     kstream_conf_t *conf = kc_conf_new(m, "kc-state");
-    ks_client_t *r = client_new(conf, KS_CLIENT_RESTORE);
+    ks_client_t *r = kc_client_new(conf, KS_CLIENT_RESTORE);
     const char *topics[] = {"log"};
     ks_tp_offset_t off = {"log", 0, 1};
     ks_tp_t tp = {"log", 0};

@@ -25,26 +25,7 @@ static void kc_sleep_ms(int ms) {
     usleep((useconds_t)ms * 1000);
 }
 
-static ks_client_t *client_new(const kstream_conf_t *conf,
-                               ks_client_kind_t kind) {
-    char errstr[512] = "";
-    ks_client_t *c = ks_kafka_client_new(conf, kind, 1, NULL, NULL, errstr,
-                                         sizeof(errstr));
-    cr_assert(c != NULL, "%s", errstr);
-    return c;
-}
 
-/* n records to partition p, acknowledged. */
-static void fill(ks_client_t *w, const char *topic, int32_t p, int n) {
-    char value[32];
-
-    for (int i = 0; i < n; i++) {
-        snprintf(value, sizeof(value), "v%d", i);
-        cr_assert(eq(int, kc_produce(w, topic, p, NULL, value, 10 + i),
-                     KSTREAM_OK));
-    }
-    cr_assert(eq(int, w->ops->flush(w, 20000), KSTREAM_OK));
-}
 
 /* Poll until `want` records came or deadline_ms passed; each partition's
  * offsets must follow each other from 0 (nothing lost, nothing twice).
@@ -76,15 +57,15 @@ Test(kafka_fetch, a_queue_found_full_and_emptied_wakes_the_fetchers) {
     kc_mock_t *m = kc_mock_new("big", 2, NULL);
     kstream_conf_t *conf = kc_conf_new(m, "kc-fetch");
     kc_conf_set(conf, "consumer.queued.min.messages", "500");
-    ks_client_t *w = client_new(conf, KS_CLIENT_MAIN);
-    ks_client_t *r = client_new(conf, KS_CLIENT_RESTORE);
+    ks_client_t *w = kc_client_new(conf, KS_CLIENT_MAIN);
+    ks_client_t *r = kc_client_new(conf, KS_CLIENT_RESTORE);
     ks_kafka_client_t *rc = (ks_kafka_client_t *)r;
     ks_tp_offset_t from[2] = {{"big", 0, 0}, {"big", 1, 0}};
     int64_t next[2] = {0, 0}, reading = 0;
 
     cr_assert(eq(int, r->ops->assign(r, from, 2), KSTREAM_OK));
     for (int round = 0; round < 5; round++) {
-        fill(w, "big", round % 2, 1000);
+        kc_fill(w, "big", round % 2, 1000, "v");
         /* Fetched up to the limit (a fetch takes whole batches): the
          * broker thread has stopped. */
         int64_t deadline = now_ms() + 10000;
@@ -92,7 +73,7 @@ Test(kafka_fetch, a_queue_found_full_and_emptied_wakes_the_fetchers) {
                now_ms() < deadline)
             kc_sleep_ms(5);
         cr_assert(ge(sz, rd_kafka_queue_length(rc->fetch.queue), 500));
-        fill(w, "big", round % 2, 1000);
+        kc_fill(w, "big", round % 2, 1000, "v");
         int64_t t0 = now_ms();
         cr_assert(eq(int, read_all(r, 2000, t0 + 10000, next), 2000));
         reading += now_ms() - t0;
@@ -118,17 +99,17 @@ Test(kafka_fetch, a_queue_found_full_and_emptied_wakes_the_fetchers) {
 Test(kafka_fetch, a_resumed_partition_is_fetched_at_once) {
     kc_mock_t *m = kc_mock_new("one", 1, NULL);
     kstream_conf_t *conf = kc_conf_new(m, "kc-resume");
-    ks_client_t *w = client_new(conf, KS_CLIENT_MAIN);
-    ks_client_t *r = client_new(conf, KS_CLIENT_RESTORE);
+    ks_client_t *w = kc_client_new(conf, KS_CLIENT_MAIN);
+    ks_client_t *r = kc_client_new(conf, KS_CLIENT_RESTORE);
     ks_tp_offset_t from = {"one", 0, 0};
     ks_tp_t p0 = {"one", 0};
     int64_t next[2] = {0, 0};
 
-    fill(w, "one", 0, 10);
+    kc_fill(w, "one", 0, 10, "v");
     cr_assert(eq(int, r->ops->assign(r, &from, 1), KSTREAM_OK));
     cr_assert(eq(int, read_all(r, 10, now_ms() + 10000, next), 10));
     cr_assert(eq(int, r->ops->pause(r, &p0), KSTREAM_OK));
-    fill(w, "one", 0, 10);
+    kc_fill(w, "one", 0, 10, "v");
     cr_assert(eq(int, kc_poll_count(r, 1200), 0), "paused");
     uint64_t wakes = ((ks_kafka_client_t *)r)->fetch.wakes;
     cr_assert(eq(int, r->ops->resume(r, &p0), KSTREAM_OK));
