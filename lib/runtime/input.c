@@ -69,8 +69,10 @@ static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 64; /* a power of two */
         ks_qitem_t *items = malloc(cap * sizeof(*items));
-        if (!items)
+        if (!items) {
+            th->client->ops->release(th->client, (ks_msg_t *)msg, 1);
             return KSTREAM_ERR_NO_MEMORY;
+        }
         for (size_t i = 0; i < q->n; i++)
             items[i] = q->items[(q->head + i) % (q->cap ? q->cap : 1)];
         free(q->items);
@@ -85,6 +87,8 @@ static kstream_err_t enqueue(ks_thread_t *th, const ks_msg_t *msg)
 }
 
 
+/* enqueue() gives back the record it fails on; the rest are given back
+ * here. */
 kstream_err_t ks_thread_enqueue(ks_thread_t *th, ks_msg_t *msgs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

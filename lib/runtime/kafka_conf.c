@@ -112,11 +112,11 @@ static int kconf_consumer_defaults(kconf_build_t *b,
      * client wakes the fetchers that stop at the limit
      * (kafka_client_fetch.c). A restore or global-table consumer reads a
      * topic to its end as fast as it can: librdkafka's 100000 messages. */
-    if (role == KS_KAFKA_CONSUMER
-                ? kconf_set(b, "queued.min.messages", KS_CONSUMER_QUEUE_MSGS) ||
-                          kconf_set(b, "queued.max.messages.kbytes",
-                                    KS_CONSUMER_QUEUE_KB)
-                : kconf_set(b, "queued.min.messages", "100000"))
+    bool bounded = role == KS_KAFKA_CONSUMER;
+    if (kconf_set(b, "queued.min.messages",
+                  bounded ? KS_CONSUMER_QUEUE_MSGS : "100000") ||
+        (bounded && kconf_set(b, "queued.max.messages.kbytes",
+                              KS_CONSUMER_QUEUE_KB)))
         return -1;
     if (!app_id) {
         ks_errstr(b->errstr, b->errstr_size,
