@@ -59,9 +59,9 @@
  * on a shared machine). The reader reads committed (librdkafka's
  * default), as a downstream reader of an exactly-once app would.
  *
- * BENCH_KAFKA_COUNT_ONLY=1: the count app's rounds alone, and no BENCH
- * line (for profiling); =eos: each round's at-least-once count, then its
- * exactly-once count.
+ * BENCH_KAFKA_ONLY=raw|stateless|count: that row's rounds alone, and no
+ * BENCH line (for profiling); =eos: each round's at-least-once count, then
+ * its exactly-once count.
  *
  * CPU: the process's CPU time over the timed interval (every thread: app
  * or pipe, brokers, reader) per wall-clock second, in cores. */
@@ -360,14 +360,26 @@ int main(void)
 
     run_t raw[ROUNDS], sl[ROUNDS], cnt[ROUNDS], sle[ROUNDS], cnte[ROUNDS];
     double rs[ROUNDS], rc[ROUNDS], rse[ROUNDS], rce[ROUNDS], v[ROUNDS];
-    const char *only = getenv("BENCH_KAFKA_COUNT_ONLY");
-    if (only && *only && strcmp(only, "0") != 0) {
-        /* For profiling: the count app alone ("eos": at-least-once, then
-         * exactly-once), no BENCH line. */
+    const char *only = getenv("BENCH_KAFKA_ONLY");
+    if (only && *only) {
+        /* For profiling: one row alone ("eos": the count at-least-once,
+         * then exactly-once), no BENCH line. */
         bool eos = strcmp(only, "eos") == 0;
         for (int r = 0; r < rounds; r++) {
-            run_app(true, false, r, &cnt[r]);
-            printf("%s: count %.0f k rec/s\n", NAME, cnt[r].rate / 1e3);
+            if (strcmp(only, "raw") == 0) {
+                run_raw(r, &raw[r]);
+                printf("%s: raw %.0f k rec/s\n", NAME, raw[r].rate / 1e3);
+            } else if (strcmp(only, "stateless") == 0) {
+                run_app(false, false, r, &sl[r]);
+                printf("%s: stateless %.0f k rec/s\n", NAME,
+                       sl[r].rate / 1e3);
+            } else if (eos || strcmp(only, "count") == 0) {
+                run_app(true, false, r, &cnt[r]);
+                printf("%s: count %.0f k rec/s\n", NAME, cnt[r].rate / 1e3);
+            } else {
+                bench_die("BENCH_KAFKA_ONLY=%s: raw, stateless, count or "
+                          "eos", only);
+            }
             if (eos) {
                 run_app(true, true, r, &cnte[r]);
                 printf("%s: count_eos %.0f k rec/s (%.2f)\n", NAME,

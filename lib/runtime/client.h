@@ -128,6 +128,11 @@ typedef struct ks_client_ops {
     kstream_err_t (*produce)(ks_client_t *c, const ks_out_t *out);
     /* Wait until every queued record is acknowledged (or failed). */
     kstream_err_t (*flush)(ks_client_t *c, int timeout_ms);
+    /* From now on produce() keeps at most records queued and not yet
+     * acknowledged, waiting for acknowledgements before it queues more
+     * (0: only the client's own limit). NULL when produce() keeps nothing
+     * queued (the sim). */
+    void (*produce_window)(ks_client_t *c, size_t records);
     /* Synchronous commit of offsets for the group (at-least-once). */
     kstream_err_t (*commit)(ks_client_t *c, const ks_tp_offset_t *offs,
                             size_t n);

@@ -24,7 +24,7 @@ static void checkpoints_skipped(ks_thread_t *th)
  * The stores of tasks whose checkpoint is due start writing their
  * memtables to disk as each task is flushed, and are waited for once at
  * the end (store.h, KS_RDB_PERSIST_START). */
-static kstream_err_t flush_tasks(ks_thread_t *th)
+static kstream_err_t flush_tasks_windowed(ks_thread_t *th)
 {
     /* Under exactly-once the flush only feeds the transaction: memtables
      * go to disk after the stores commit (commit_stores). */
@@ -64,6 +64,21 @@ static kstream_err_t flush_tasks(ks_thread_t *th)
                                       "writing memtables to disk failed");
     }
     return KSTREAM_OK;
+}
+
+/* The caches' records all have to be acknowledged before the commit goes
+ * on: the producer gets them at most KS_COMMIT_PRODUCE_WINDOW ahead of
+ * its acknowledgements, as more queued would cost memory (librdkafka keeps
+ * ~170 bytes a record besides its key and value) and not time. */
+static kstream_err_t flush_tasks(ks_thread_t *th)
+{
+    void (*window)(ks_client_t *, size_t) = th->client->ops->produce_window;
+    if (window)
+        window(th->client, KS_COMMIT_PRODUCE_WINDOW);
+    kstream_err_t err = flush_tasks_windowed(th);
+    if (window)
+        window(th->client, 0);
+    return err;
 }
 
 /* The consumed offsets of running tasks not committed yet (restoring

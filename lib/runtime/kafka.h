@@ -27,11 +27,13 @@
  * KS_CONSUMER_QUEUE_MSGS records or KS_CONSUMER_QUEUE_KB KiB
  * (queued.min.messages, queued.max.messages.kbytes; restore and global
  * consumers 100000 records), the producer holds at most
- * KS_PRODUCER_QUEUE_MSGS records or KS_PRODUCER_QUEUE_KB KiB not yet
- * acknowledged (queue.buffering.max.messages, .kbytes). */
+ * KS_PRODUCER_QUEUE_MSGS records (librdkafka's own default) or
+ * KS_PRODUCER_QUEUE_KB KiB not yet acknowledged
+ * (queue.buffering.max.messages, .kbytes); a commit's flush holds it to
+ * fewer (runtime.h's KS_COMMIT_PRODUCE_WINDOW). */
 #define KS_CONSUMER_QUEUE_MSGS "10000"
 #define KS_CONSUMER_QUEUE_KB "8192"
-#define KS_PRODUCER_QUEUE_MSGS "10000"
+#define KS_PRODUCER_QUEUE_MSGS "100000"
 #define KS_PRODUCER_QUEUE_KB "32768"
 typedef enum ks_kafka_role {
     KS_KAFKA_CONSUMER,         /* the main (group) consumer */

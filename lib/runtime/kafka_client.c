@@ -103,6 +103,7 @@ static const ks_client_ops_t ks_kafka_ops = {
         .prepare_produce = ks_kafka_prepare_produce,
         .produce = ks_kafka_produce,
         .flush = ks_kafka_flush,
+        .produce_window = ks_kafka_produce_window,
         .commit = ks_kafka_commit,
         .destroy = ks_kafka_destroy,
 };
@@ -126,6 +127,7 @@ static const ks_client_ops_t ks_kafka_txn_ops = {
         .prepare_produce = ks_kafka_prepare_produce,
         .produce = ks_kafka_txn_produce,
         .flush = ks_kafka_flush,
+        .produce_window = ks_kafka_produce_window,
         .commit = ks_kafka_commit,
         .txn_init = ks_kafka_txn_init,
         .txn_begin = ks_kafka_txn_begin,
@@ -336,8 +338,10 @@ static void ks_kafka_destroy(ks_client_t *base) {
                    "%s: %d records not delivered at close: %s",
                    rd_kafka_name(c->producer),
                    rd_kafka_outq_len(c->producer), rd_kafka_err2str(err));
+        ks_kafka_outs_release(c);
         rd_kafka_destroy(c->producer);
     }
+    ks_kafka_outs_free(c);
     ks_written_free(&c->written);
     ks_kafka_produce_topics_free(c);
     if (c->paused)

@@ -34,6 +34,16 @@ typedef struct ks_kafka_pos {
                      INT64_MIN: unknown */
 } ks_kafka_pos_t;
 
+/* A topic a client produces to (kafka_client_produce.c): records go out
+ * with its held handle, not its name, which librdkafka would look up
+ * under its handle-wide lock for every record; each record's opaque is
+ * the entry, so its delivery report notes the offset without a lookup. */
+typedef struct ks_kafka_out {
+    ks_written_topic_t *written; /* in the client's written offsets */
+    rd_kafka_topic_t *rkt;       /* on the current producer, or NULL */
+    char name[];
+} ks_kafka_out_t;
+
 /* The handles' opaque. It starts with the logger, as kafka.h asks of every
  * handle built from ks_kafka_conf_new(); the client is found from it in
  * the delivery-report, error and rebalance callbacks. */
@@ -74,6 +84,10 @@ struct ks_kafka_client {
     ks_tp_t *evtps; /* scratch for assigned/revoked events */
     size_t evcap;
     ks_written_t written; /* acknowledged offsets (delivery reports) */
+    ks_map_t *outs;       /* name -> ks_kafka_out_t; NULL until needed */
+    ks_kafka_out_t *out_last; /* the entry the last record went to */
+    size_t unacked; /* records produced and not yet reported */
+    size_t window;  /* produce_window(): 0, or the most unacked */
     /* prepare_produce()'s topics (owned), learnt again by a producer that
      * txn_reset re-creates. */
     char **produce_topics;
@@ -158,12 +172,20 @@ kstream_err_t ks_kafka_partition_count(ks_client_t *base, const char *topic,
 /* kafka_client_produce.c */
 void ks_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                         void *opaque);
+/* The delivery report of one record that is no longer queued (its count
+ * in c->unacked already taken off): written offset or failure. */
+void ks_kafka_dr_report(ks_kafka_client_t *c, const rd_kafka_message_t *rkm);
+void ks_kafka_produce_window(ks_client_t *base, size_t records);
 kstream_err_t ks_kafka_prepare_produce(ks_client_t *base,
                                        const char *const *topics, size_t n);
 /* Learn the metadata of c->produce_topics on c->producer (after txn_reset
  * re-creates it); best effort, a failure is logged. */
 kstream_err_t ks_kafka_learn_produce_topics(ks_kafka_client_t *c);
 void ks_kafka_produce_topics_free(ks_kafka_client_t *c);
+/* Let go of the topic handles held on c->producer: before the producer
+ * is destroyed (a re-created producer makes them again). */
+void ks_kafka_outs_release(ks_kafka_client_t *c);
+void ks_kafka_outs_free(ks_kafka_client_t *c);
 kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out);
 kstream_err_t ks_kafka_flush(ks_client_t *base, int timeout_ms);
 kstream_err_t ks_kafka_written_offset(ks_client_t *base, const ks_tp_t *tp,

@@ -7,21 +7,86 @@
 #include "runtime/kafka_client_int.h"
 
 /* rd_kafka_vu_t slots of a record besides its headers: topic, partition,
- * flags, key, value, timestamp. Records with a few headers fit on the
+ * flags, key, value, timestamp, opaque. Records with a few headers fit on the
  * stack. */
-#define KC_VU_FIXED 6
+#define KC_VU_FIXED 7
 #define KC_VU_STACK 24
+
+/* ---- topics produced to ------------------------------------------------ */
+
+/* The entry of topic, with a handle on the current producer (NULL with
+ * *err set: out of memory, or librdkafka refused the topic). Records come
+ * in runs of one topic: the last entry is tried first. */
+static ks_kafka_out_t *kc_out(ks_kafka_client_t *c, const char *topic,
+                              kstream_err_t *err) {
+    ks_kafka_out_t *o = c->out_last;
+
+    if (!o || strcmp(o->name, topic) != 0) {
+        if (!c->outs && !(c->outs = ks_map_new()))
+            goto oom;
+        if (!(o = ks_map_get(c->outs, topic))) {
+            size_t len = strlen(topic) + 1;
+            if (!(o = calloc(1, sizeof(*o) + len)))
+                goto oom;
+            memcpy(o->name, topic, len);
+            o->written = ks_written_topic(&c->written, topic);
+            if (!o->written || ks_map_put(c->outs, o->name, o)) {
+                free(o);
+                goto oom;
+            }
+        }
+        c->out_last = o;
+    }
+    if (!o->rkt && !(o->rkt = rd_kafka_topic_new(c->producer, topic, NULL))) {
+        rd_kafka_resp_err_t code = rd_kafka_last_error();
+        ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER", "topic '%s': %s",
+               topic, rd_kafka_err2str(code));
+        *err = ks_kafka_err(code);
+        return NULL;
+    }
+    return o;
+oom:
+    *err = KSTREAM_ERR_NO_MEMORY;
+    return NULL;
+}
+
+void ks_kafka_outs_release(ks_kafka_client_t *c) {
+    size_t it = 0;
+    const char *k;
+    void *v;
+
+    while (c->outs && ks_map_next(c->outs, &it, &k, &v)) {
+        ks_kafka_out_t *o = v;
+        if (o->rkt)
+            rd_kafka_topic_destroy(o->rkt);
+        o->rkt = NULL;
+    }
+}
+
+void ks_kafka_outs_free(ks_kafka_client_t *c) {
+    size_t it = 0;
+    const char *k;
+    void *v;
+
+    ks_kafka_outs_release(c);
+    while (c->outs && ks_map_next(c->outs, &it, &k, &v))
+        free(v);
+    ks_map_destroy(c->outs);
+    c->outs = NULL;
+    c->out_last = NULL;
+}
 
 /* ---- written offsets ---------------------------------------------------- */
 
-/* Note that offset of partition was acknowledged. */
-static void kc_written_note(ks_kafka_client_t *c, const char *topic,
+/* Note that offset of partition was acknowledged (o: the record's
+ * opaque, its topic's entry). */
+static void kc_written_note(ks_kafka_client_t *c, ks_kafka_out_t *o,
                             int32_t partition, int64_t offset) {
-    if (ks_written_note(&c->written, topic, partition, offset) != 0)
+    if (ks_written_note_in(o->written, partition, offset) != 0)
         /* A checkpoint then lags behind, which only costs restore time. */
         ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
-               "out of memory noting the offset written to %s [%d]", topic,
-               (int)partition);
+               "out of memory noting the offset written to %s [%d]",
+               o->name, (int)partition);
 }
 
 kstream_err_t ks_kafka_written_offset(ks_client_t *base, const ks_tp_t *tp,
@@ -90,30 +155,37 @@ static void kc_dr_failed(ks_kafka_client_t *c, const rd_kafka_message_t *rkm) {
     free(hdrs);
 }
 
+void ks_kafka_dr_report(ks_kafka_client_t *c, const rd_kafka_message_t *rkm) {
+    if (rkm->err)
+        kc_dr_failed(c, rkm);
+    else if (rkm->_private) /* every record of ks_kafka_produce() */
+        kc_written_note(c, rkm->_private, rkm->partition, rkm->offset);
+}
+
 /* Served inside rd_kafka_poll()/rd_kafka_flush() on the producer, on the
- * stream thread: once per record, so the success path is a map hit. */
+ * stream thread: once per record, so the success path is a few stores. */
 void ks_kafka_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                         void *opaque) {
     ks_kafka_client_t *c = ((ks_kafka_opaque_t *)opaque)->client;
 
     (void)rk;
-    if (rkm->err)
-        kc_dr_failed(c, rkm);
-    else
-        kc_written_note(c, rd_kafka_topic_name(rkm->rkt), rkm->partition,
-                        rkm->offset);
+    if (c->unacked)
+        c->unacked--;
+    ks_kafka_dr_report(c, rkm);
 }
 
 /* ---- produce and flush -------------------------------------------------- */
 
 /* The record as produceva() arguments, vus holding KC_VU_FIXED +
- * nheaders slots. Payloads are copied by librdkafka (F_COPY). */
-static void kc_out_vus(const ks_out_t *out, rd_kafka_vu_t *vus) {
+ * nheaders slots: to o's handle, with o as its opaque. Payloads are
+ * copied by librdkafka (F_COPY). */
+static void kc_out_vus(const ks_out_t *out, ks_kafka_out_t *o,
+                       rd_kafka_vu_t *vus) {
     size_t i;
 
     memset(vus, 0, (KC_VU_FIXED + out->nheaders) * sizeof(*vus));
-    vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-    vus[0].u.cstr = out->topic;
+    vus[0].vtype = RD_KAFKA_VTYPE_RKT;
+    vus[0].u.rkt = o->rkt;
     vus[1].vtype = RD_KAFKA_VTYPE_PARTITION;
     vus[1].u.i32 = out->partition < 0 ? RD_KAFKA_PARTITION_UA
                                       : out->partition;
@@ -127,6 +199,8 @@ static void kc_out_vus(const ks_out_t *out, rd_kafka_vu_t *vus) {
     vus[4].u.mem.size = out->value ? out->value_len : 0;
     vus[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
     vus[5].u.i64 = out->timestamp;
+    vus[6].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vus[6].u.ptr = o;
     for (i = 0; i < out->nheaders; i++) {
         rd_kafka_vu_t *vu = &vus[KC_VU_FIXED + i];
         vu->vtype = RD_KAFKA_VTYPE_HEADER;
@@ -137,33 +211,48 @@ static void kc_out_vus(const ks_out_t *out, rd_kafka_vu_t *vus) {
     }
 }
 
-/* produceva() until accepted. A full queue is waited out while serving
- * delivery reports (backpressure, like Java's send() blocking), for at most
- * default.api.timeout.ms (Java's max.block.ms). */
+void ks_kafka_produce_window(ks_client_t *base, size_t records) {
+    ks_kafka_client_t *c = (ks_kafka_client_t *)base;
+
+    if (c)
+        c->window = records;
+}
+
+/* produceva() until accepted. A full queue, or a full window, is waited
+ * out while serving delivery reports (backpressure, like Java's send()
+ * blocking), for at most default.api.timeout.ms (Java's max.block.ms). */
 static kstream_err_t kc_produce_vus(ks_kafka_client_t *c, const ks_out_t *out,
                                     const rd_kafka_vu_t *vus, size_t cnt) {
     int64_t deadline = -1; /* read on the first full queue */
-    rd_kafka_error_t *error;
-    rd_kafka_resp_err_t code;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR__QUEUE_FULL;
 
     for (;;) {
-        error = rd_kafka_produceva(c->producer, vus, cnt);
-        if (!error)
-            return KSTREAM_OK;
-        code = rd_kafka_error_code(error);
-        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            break;
+        if (!c->window || c->unacked < c->window) {
+            error = rd_kafka_produceva(c->producer, vus, cnt);
+            if (!error) {
+                c->unacked++;
+                return KSTREAM_OK;
+            }
+            code = rd_kafka_error_code(error);
+            if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                break;
+        }
         if (deadline < 0)
             deadline = ks_clock_mono_ms() + c->api_timeout_ms;
         else if (ks_clock_mono_ms() >= deadline)
             break;
-        rd_kafka_error_destroy(error);
+        if (error)
+            rd_kafka_error_destroy(error);
+        error = NULL;
         rd_kafka_poll(c->producer, 10);
     }
     ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
            "cannot produce to %s [%d]: %s", out->topic, (int)out->partition,
-           rd_kafka_error_string(error));
-    rd_kafka_error_destroy(error);
+           error ? rd_kafka_error_string(error)
+                 : "records not acknowledged for default.api.timeout.ms");
+    if (error)
+        rd_kafka_error_destroy(error);
     return code == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KSTREAM_ERR_TIMEOUT
                                                  : ks_kafka_err(code);
 }
@@ -195,16 +284,9 @@ kstream_err_t ks_kafka_learn_produce_topics(ks_kafka_client_t *c) {
     if (!c->producer || !c->nproduce_topics)
         return KSTREAM_OK;
     for (i = 0; i < c->nproduce_topics; i++) {
-        rd_kafka_topic_t *rkt =
-                rd_kafka_topic_new(c->producer, c->produce_topics[i], NULL);
-        if (!rkt) {
-            ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
-                   "topic '%s': %s", c->produce_topics[i],
-                   rd_kafka_err2str(rd_kafka_last_error()));
-            return ks_kafka_err(rd_kafka_last_error());
-        }
-        /* librdkafka keeps the topic; the handle is not needed. */
-        rd_kafka_topic_destroy(rkt);
+        kstream_err_t e;
+        if (!kc_out(c, c->produce_topics[i], &e))
+            return e;
     }
     int timeout = c->api_timeout_ms < KC_PREPARE_TIMEOUT_MS
                           ? c->api_timeout_ms
@@ -253,6 +335,7 @@ kstream_err_t ks_kafka_prepare_produce(ks_client_t *base,
 kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out) {
     ks_kafka_client_t *c = (ks_kafka_client_t *)base;
     rd_kafka_vu_t stack[KC_VU_STACK], *vus = stack;
+    ks_kafka_out_t *o;
     size_t cnt, i;
     kstream_err_t err;
 
@@ -265,10 +348,12 @@ kstream_err_t ks_kafka_produce(ks_client_t *base, const ks_out_t *out) {
         return KSTREAM_ERR_INVALID_TIMESTAMP;
     if (!c->producer)
         return KSTREAM_ERR_STATE;
+    if (!(o = kc_out(c, out->topic, &err)))
+        return err;
     cnt = KC_VU_FIXED + out->nheaders;
     if (cnt > KC_VU_STACK && !(vus = malloc(cnt * sizeof(*vus))))
         return KSTREAM_ERR_NO_MEMORY;
-    kc_out_vus(out, vus);
+    kc_out_vus(out, o, vus);
     err = kc_produce_vus(c, out, vus, cnt);
     if (vus != stack)
         free(vus);

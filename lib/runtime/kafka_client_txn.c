@@ -278,6 +278,8 @@ void ks_kafka_txn_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
     ks_kafka_client_t *c = ((ks_kafka_opaque_t *)opaque)->client;
     rd_kafka_resp_err_t code = rkm->err;
 
+    if (c->unacked)
+        c->unacked--;
     if (code == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
         code == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
         return;
@@ -291,7 +293,7 @@ void ks_kafka_txn_dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                rd_kafka_err2name(rkm->err));
         return;
     }
-    ks_kafka_dr_msg_cb(rk, rkm, opaque);
+    ks_kafka_dr_report(c, rkm);
 }
 
 /* End the open transaction. Commit flushes its records first (serving
@@ -342,8 +344,10 @@ static void kc_txn_drop_producer(ks_kafka_client_t *c) {
     if (err)
         ks_log(&c->opaque.log, KS_LOG_WARNING, "TXN", "%s: purge: %s",
                c->txn_id, rd_kafka_err2str(err));
+    ks_kafka_outs_release(c);
     rd_kafka_destroy(c->producer);
     c->producer = NULL;
+    c->unacked = 0; /* their reports are gone with it */
 }
 
 kstream_err_t ks_kafka_txn_reset(ks_client_t *base) {

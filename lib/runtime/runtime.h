@@ -255,6 +255,9 @@ kstream_err_t ks_thread_run_once(ks_thread_t *th, int timeout_ms,
                                  bool *worked);
 /* Fire due wall-clock punctuators of every task. */
 kstream_err_t ks_thread_punctuate_wall(ks_thread_t *th);
+/* How many records the producer keeps unacknowledged while a commit
+ * flushes caches and stores (client.h's produce_window; commit.c). */
+#define KS_COMMIT_PRODUCE_WINDOW 10000
 /* Flush caches and stores, flush the producer, commit input offsets,
  * then write the checkpoint files (ks_thread_checkpoint). Under
  * exactly_once_v2 (ks_thread_eos_commit): the caches and stores are

@@ -10,7 +10,7 @@ struct ks_written_topic {
     int32_t n;
 };
 
-static ks_written_topic_t *topic_of(ks_written_t *w, const char *topic)
+ks_written_topic_t *ks_written_topic(ks_written_t *w, const char *topic)
 {
     if (w->last && strcmp(w->last->topic, topic) == 0)
         return w->last;
@@ -31,14 +31,11 @@ static ks_written_topic_t *topic_of(ks_written_t *w, const char *topic)
     return t;
 }
 
-int ks_written_note(ks_written_t *w, const char *topic, int32_t partition,
-                    int64_t offset)
+int ks_written_note_in(ks_written_topic_t *t, int32_t partition,
+                       int64_t offset)
 {
     if (partition < 0 || offset < 0) /* e.g. acks=0: no offset known */
         return 0;
-    ks_written_topic_t *t = topic_of(w, topic);
-    if (!t)
-        return -1;
     if (partition >= t->n) {
         int64_t *v = realloc(t->offs, (size_t)(partition + 1) * sizeof(*v));
         if (!v)
@@ -51,6 +48,15 @@ int ks_written_note(ks_written_t *w, const char *topic, int32_t partition,
     if (offset > t->offs[partition])
         t->offs[partition] = offset;
     return 0;
+}
+
+int ks_written_note(ks_written_t *w, const char *topic, int32_t partition,
+                    int64_t offset)
+{
+    if (partition < 0 || offset < 0)
+        return 0;
+    ks_written_topic_t *t = ks_written_topic(w, topic);
+    return t ? ks_written_note_in(t, partition, offset) : -1;
 }
 
 int64_t ks_written_get(const ks_written_t *w, const char *topic,

@@ -20,6 +20,14 @@ typedef struct ks_written {
  * 0, or -1 on out-of-memory. */
 int ks_written_note(ks_written_t *w, const char *topic, int32_t partition,
                     int64_t offset);
+/* The entry of topic, made on first use (NULL on out-of-memory): a
+ * caller that notes many offsets of one topic keeps it and notes with
+ * ks_written_note_in(), saving the name's lookup. It lives until
+ * ks_written_free(). */
+ks_written_topic_t *ks_written_topic(ks_written_t *w, const char *topic);
+/* ks_written_note() on a topic's entry. */
+int ks_written_note_in(ks_written_topic_t *t, int32_t partition,
+                       int64_t offset);
 /* The highest offset noted, or -1. */
 int64_t ks_written_get(const ks_written_t *w, const char *topic,
                        int32_t partition);
