@@ -32,10 +32,7 @@ static kstream_err_t flush_tasks_windowed(ks_thread_t *th)
         ks_task_t *task = th->tasks.items[t];
         if (task->restoring)
             continue;
-        task->checkpoint_due = th->commit_final ||
-                               task->processed -
-                                               task->processed_at_checkpoint >=
-                                       th->checkpoint_records;
+        task->checkpoint_due = ks_task_checkpoint_needed(th, task);
         /* Memtables go to disk only for a checkpoint: in between, commits
          * stay cheap (with the WAL off, state since the last checkpoint is
          * rebuilt from the changelog after a crash). */

@@ -83,7 +83,7 @@ static void choose_start(ks_thread_t *th, ks_task_t *task,
                        log->end, log->topic, (int)task->partition);
         }
     }
-    log->position = log->start;
+    log->position = log->ckpt_at = log->start;
 }
 
 static kstream_err_t read_checkpoint(ks_thread_t *th, ks_task_t *task,
@@ -200,7 +200,7 @@ kstream_err_t ks_task_restore_begin(ks_task_t *task, ks_thread_t *th,
         ks_store_t *txn = task->env.stores[log->store].txn;
         int64_t committed = txn && log->persistent ? ks_txn_offset(txn) : -1;
         if (committed > log->start && committed <= log->end)
-            log->start = log->position = committed;
+            log->start = log->position = log->ckpt_at = committed;
         if (log->start >= log->end)
             continue;
         kstream_err_t err = ensure_client(th, errstr, errstr_size);

@@ -64,6 +64,8 @@ typedef struct ks_store_log {
     uint64_t logged;    /* restored count at the last progress log line */
     int64_t started_ms; /* monotonic clock at the restore's start */
     int64_t ckpt_offset; /* a deferred checkpoint's offset (commit.c) */
+    int64_t ckpt_at;     /* the offset of the task's last checkpoint, or
+                            where the store restored from */
 } ks_store_log_t;
 
 /* ---- a task: one partition of a sub-topology ---------------------------- */
@@ -166,10 +168,12 @@ typedef struct ks_thread {
     int64_t commit_failing_since; /* now() of the first failed commit in a
                                      row; -1: the last one succeeded */
     /* A task's checkpoint (and the RocksDB memtable flushes it needs) is
-     * written by the commit after the task processed checkpoint_records
-     * records since its last one (Kafka Streams' rule, per task), and
-     * always by a final commit (revocation, close). 0: every commit (the
-     * test driver, deterministic). */
+     * written by a commit once its changelogs moved more than
+     * checkpoint_records offsets in all since its last one (Kafka Streams'
+     * rule: with a record cache, far fewer than the records processed); a
+     * task whose persistent stores have no changelog counts the records it
+     * processed instead. Always by a final commit (revocation, close). 0:
+     * every commit (the test driver, deterministic). */
     uint64_t checkpoint_records;
     bool commit_final;
     bool closing; /* ks_thread_destroy: tasks are not made again */
@@ -358,6 +362,10 @@ uint8_t *ks_restore_scratch(ks_thread_t *th, size_t len);
  * the files keep their older offsets). */
 void ks_thread_checkpoint(ks_thread_t *th, bool defer);
 void ks_thread_checkpoint_deferred(ks_thread_t *th);
+/* Whether the commit in progress writes task's checkpoint (see
+ * checkpoint_records): its changelogs' offsets, as acknowledged so far,
+ * against those of its last checkpoint. */
+bool ks_task_checkpoint_needed(ks_thread_t *th, ks_task_t *task);
 /* The changelog offset a logged store's committed state reaches: past
  * what this thread wrote to it (acknowledged), else where its restore
  * ended (moves log->position). For checkpoints and, under exactly-once,

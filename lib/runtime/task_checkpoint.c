@@ -31,10 +31,10 @@ static void checkpoint_task(ks_thread_t *th, ks_task_t *task, bool deferred)
         if (!log->persistent)
             continue;
         any = true;
+        log->ckpt_at = deferred ? log->ckpt_offset
+                                : ks_log_committed_offset(th, task, log);
         oom = ks_checkpoint_set(&cp, log->topic, task->partition,
-                                deferred ? log->ckpt_offset
-                                         : ks_log_committed_offset(th, task,
-                                                                   log)) != 0;
+                                log->ckpt_at) != 0;
     }
     char path[1024], err[1200] = "";
     ks_task_dir(th, task, path, sizeof(path) - 16);
@@ -46,6 +46,26 @@ static void checkpoint_task(ks_thread_t *th, ks_task_t *task, bool deferred)
                task->sub->id, (int)task->partition,
                oom ? "out of memory writing the checkpoint" : err);
     ks_checkpoint_clear(&cp);
+}
+
+bool ks_task_checkpoint_needed(ks_thread_t *th, ks_task_t *task)
+{
+    if (th->commit_final || th->checkpoint_records == 0)
+        return true;
+    uint64_t delta = 0;
+    bool logged = false;
+    for (size_t i = 0; i < task->nlogs; i++) {
+        ks_store_log_t *log = &task->logs[i];
+        if (!log->persistent)
+            continue;
+        logged = true;
+        int64_t at = ks_log_committed_offset(th, task, log);
+        if (at > log->ckpt_at)
+            delta += (uint64_t)(at - log->ckpt_at);
+    }
+    if (!logged)
+        delta = task->processed - task->processed_at_checkpoint;
+    return delta > th->checkpoint_records;
 }
 
 void ks_thread_checkpoint(ks_thread_t *th, bool defer)
@@ -65,7 +85,7 @@ void ks_thread_checkpoint(ks_thread_t *th, bool defer)
         }
         for (size_t i = 0; i < task->nlogs; i++)
             if (task->logs[i].persistent)
-                task->logs[i].ckpt_offset =
+                task->logs[i].ckpt_offset = task->logs[i].ckpt_at =
                         ks_log_committed_offset(th, task, &task->logs[i]);
         task->checkpoint_deferred = true;
     }

@@ -120,7 +120,7 @@ void ks_rocksdb_env_destroy(ks_rocksdb_env_t *env);
  * With the WAL off, writing them to disk is what makes written data
  * survive a crash: the runtime asks for it only at commits that write
  * checkpoint files, so commits in between stay cheap (Kafka Streams
- * checkpoints at-least-once state every 10000 records, not per commit).
+ * checkpoints state every 10000 changelog records, not per commit).
  * Closing a store always persists it. */
 typedef enum ks_rdb_persist {
     KS_RDB_PERSIST_NONE,  /* memtables stay in memory */
