@@ -343,7 +343,6 @@ static void ks_kafka_destroy(ks_client_t *base) {
     }
     ks_kafka_outs_free(c);
     ks_written_free(&c->written);
-    ks_kafka_produce_topics_free(c);
     if (c->paused)
         rd_kafka_topic_partition_list_destroy(c->paused);
     kstream_conf_destroy(c->conf);

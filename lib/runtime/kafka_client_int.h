@@ -84,14 +84,13 @@ struct ks_kafka_client {
     ks_tp_t *evtps; /* scratch for assigned/revoked events */
     size_t evcap;
     ks_written_t written; /* acknowledged offsets (delivery reports) */
-    ks_map_t *outs;       /* name -> ks_kafka_out_t; NULL until needed */
+    /* The topics produced to or prepared (name -> ks_kafka_out_t), NULL
+     * until the first; their handles are made again on a producer that
+     * txn_reset re-creates. */
+    ks_map_t *outs;
     ks_kafka_out_t *out_last; /* the entry the last record went to */
     size_t unacked; /* records produced and not yet reported */
     size_t window;  /* produce_window(): 0, or the most unacked */
-    /* prepare_produce()'s topics (owned), learnt again by a producer that
-     * txn_reset re-creates. */
-    char **produce_topics;
-    size_t nproduce_topics;
     /* exactly_once_v2 (kafka_client_txn.c): txn_id[0] is '\0' in a client
      * that is not transactional. */
     char txn_id[256];     /* KS_TXN_ID_FMT: the producer's transactional.id */
@@ -178,10 +177,10 @@ void ks_kafka_dr_report(ks_kafka_client_t *c, const rd_kafka_message_t *rkm);
 void ks_kafka_produce_window(ks_client_t *base, size_t records);
 kstream_err_t ks_kafka_prepare_produce(ks_client_t *base,
                                        const char *const *topics, size_t n);
-/* Learn the metadata of c->produce_topics on c->producer (after txn_reset
- * re-creates it); best effort, a failure is logged. */
+/* Make handles of every topic produced to or prepared (c->outs) on
+ * c->producer and learn their metadata (prepare_produce, and after
+ * txn_reset re-creates the producer); best effort, a failure is logged. */
 kstream_err_t ks_kafka_learn_produce_topics(ks_kafka_client_t *c);
-void ks_kafka_produce_topics_free(ks_kafka_client_t *c);
 /* Let go of the topic handles held on c->producer: before the producer
  * is destroyed (a re-created producer makes them again). */
 void ks_kafka_outs_release(ks_kafka_client_t *c);

@@ -14,6 +14,18 @@
 
 /* ---- topics produced to ------------------------------------------------ */
 
+/* o's handle on the current producer, made when it has none. */
+static kstream_err_t kc_out_handle(ks_kafka_client_t *c, ks_kafka_out_t *o) {
+    rd_kafka_resp_err_t code;
+
+    if (o->rkt || (o->rkt = rd_kafka_topic_new(c->producer, o->name, NULL)))
+        return KSTREAM_OK;
+    code = rd_kafka_last_error();
+    ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER", "topic '%s': %s",
+           o->name, rd_kafka_err2str(code));
+    return ks_kafka_err(code);
+}
+
 /* The entry of topic, with a handle on the current producer (NULL with
  * *err set: out of memory, or librdkafka refused the topic). Records come
  * in runs of one topic: the last entry is tried first. */
@@ -37,14 +49,7 @@ static ks_kafka_out_t *kc_out(ks_kafka_client_t *c, const char *topic,
         }
         c->out_last = o;
     }
-    if (!o->rkt && !(o->rkt = rd_kafka_topic_new(c->producer, topic, NULL))) {
-        rd_kafka_resp_err_t code = rd_kafka_last_error();
-        ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER", "topic '%s': %s",
-               topic, rd_kafka_err2str(code));
-        *err = ks_kafka_err(code);
-        return NULL;
-    }
-    return o;
+    return (*err = kc_out_handle(c, o)) == KSTREAM_OK ? o : NULL;
 oom:
     *err = KSTREAM_ERR_NO_MEMORY;
     return NULL;
@@ -268,24 +273,18 @@ static kstream_err_t kc_produce_vus(ks_kafka_client_t *c, const ks_out_t *out,
  * record. The wait is bounded: producing works without it. */
 #define KC_PREPARE_TIMEOUT_MS 5000
 
-void ks_kafka_produce_topics_free(ks_kafka_client_t *c) {
-    for (size_t i = 0; i < c->nproduce_topics; i++)
-        free(c->produce_topics[i]);
-    free(c->produce_topics);
-    c->produce_topics = NULL;
-    c->nproduce_topics = 0;
-}
-
 kstream_err_t ks_kafka_learn_produce_topics(ks_kafka_client_t *c) {
     const struct rd_kafka_metadata *md;
     rd_kafka_resp_err_t err;
-    size_t i;
+    size_t it = 0;
+    const char *k;
+    void *v;
 
-    if (!c->producer || !c->nproduce_topics)
+    if (!c->producer || !c->outs || !ks_map_count(c->outs))
         return KSTREAM_OK;
-    for (i = 0; i < c->nproduce_topics; i++) {
-        kstream_err_t e;
-        if (!kc_out(c, c->produce_topics[i], &e))
+    while (ks_map_next(c->outs, &it, &k, &v)) {
+        kstream_err_t e = kc_out_handle(c, v);
+        if (e)
             return e;
     }
     int timeout = c->api_timeout_ms < KC_PREPARE_TIMEOUT_MS
@@ -297,7 +296,7 @@ kstream_err_t ks_kafka_learn_produce_topics(ks_kafka_client_t *c) {
         ks_log(&c->opaque.log, KS_LOG_WARNING, "PRODUCER",
                "metadata of the %zu topic(s) produced to: %s (the first "
                "records may wait for it)",
-               c->nproduce_topics, rd_kafka_err2str(err));
+               ks_map_count(c->outs), rd_kafka_err2str(err));
         return ks_kafka_err(err);
     }
     rd_kafka_metadata_destroy(md);
@@ -307,6 +306,7 @@ kstream_err_t ks_kafka_learn_produce_topics(ks_kafka_client_t *c) {
 kstream_err_t ks_kafka_prepare_produce(ks_client_t *base,
                                        const char *const *topics, size_t n) {
     ks_kafka_client_t *c = (ks_kafka_client_t *)base;
+    kstream_err_t err;
     size_t i;
 
     if (!c || (n && !topics))
@@ -316,19 +316,11 @@ kstream_err_t ks_kafka_prepare_produce(ks_client_t *base,
             return KSTREAM_ERR_INVALID_ARG;
     if (!c->producer)
         return KSTREAM_ERR_STATE;
-    ks_kafka_produce_topics_free(c);
     if (!n)
         return KSTREAM_OK;
-    if (!(c->produce_topics = calloc(n, sizeof(char *))))
-        return KSTREAM_ERR_NO_MEMORY;
-    for (i = 0; i < n; i++) {
-        if (!(c->produce_topics[i] = strdup(topics[i]))) {
-            c->nproduce_topics = i;
-            ks_kafka_produce_topics_free(c);
-            return KSTREAM_ERR_NO_MEMORY;
-        }
-    }
-    c->nproduce_topics = n;
+    for (i = 0; i < n; i++)
+        if (!kc_out(c, topics[i], &err))
+            return err;
     return ks_kafka_learn_produce_topics(c);
 }
 
