@@ -156,8 +156,15 @@ static rocksdb_options_t *store_options(const ks_rocksdb_env_t *env,
     rocksdb_options_set_compression(opts, rocksdb_no_compression);
     rocksdb_options_set_block_based_table_factory(opts, env->table);
     rocksdb_options_set_max_write_buffer_number(opts, RDB_MAX_WRITE_BUFFERS);
+    /* The info LOG, as Kafka Streams has it: errors only, not rolled
+     * (RocksDB's default). A rolling logger keeps every header line (the
+     * options dump) in memory to write again at each roll: with ~40 KiB
+     * more of buffer that came to ~45 KiB a store (64 stores opened: RSS
+     * +16.9 MiB rolled at INFO, +14.1 not rolled at ERROR). A LOG holds
+     * its open's header and any errors; each open starts a new one and
+     * the older ones past RDB_LOG_FILES are deleted. */
+    rocksdb_options_set_info_log_level(opts, RDB_LOG_LEVEL);
     rocksdb_options_set_keep_log_file_num(opts, RDB_LOG_FILES);
-    rocksdb_options_set_max_log_file_size(opts, RDB_LOG_FILE_BYTES);
     /* A store has few files: one table cache shard (64 cost ~20 KiB). */
     rocksdb_options_set_table_cache_numshardbits(opts, 0);
     /* Every open store keeps three files open for writing (MANIFEST, info

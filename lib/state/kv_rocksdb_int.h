@@ -19,7 +19,7 @@
 #define RDB_MIN_WRITE_BUFFER ((size_t)64 << 10)
 #define RDB_MAX_ARENA_BLOCK ((size_t)1 << 20)
 #define RDB_LOG_FILES 2
-#define RDB_LOG_FILE_BYTES ((size_t)1 << 20)
+#define RDB_LOG_LEVEL 3 /* InfoLogLevel::ERROR_LEVEL */
 #define RDB_FILE_BUFFER ((uint64_t)16 << 10) /* writable_file_max_buffer_size */
 #define RDB_BATCH_MAX 1024                /* puts per batch, at most */
 #define RDB_STORE_OVERHEAD ((size_t)256 << 10) /* per open store */
