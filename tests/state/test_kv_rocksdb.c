@@ -477,3 +477,44 @@ Test(rocksdb, a_batch_written_in_key_order_keeps_each_keys_last_write) {
     cr_assert(eq(sz, n, 4));
     s->ops->close(s);
 }
+
+/* The number of info LOG files (LOG, LOG.old.*) in a store's directory. */
+static int log_files(const char *store_name) {
+    char path[400];
+    struct dirent *de;
+    int n = 0;
+    DIR *d;
+
+    path_of(path, sizeof(path), store_name);
+    d = opendir(path);
+    cr_assert_not_null(d);
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, "LOG") == 0 ||
+            strncmp(de->d_name, "LOG.old.", 8) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* As Kafka Streams sets it: errors only, and not rolled (a rolling logger
+ * keeps the options dump in memory). Each open starts a LOG; the older
+ * ones past two are deleted, so the files stay few however often a store
+ * is reopened (bulk mode reopens it twice per restore). */
+Test(rocksdb, the_info_log_takes_errors_only_and_stays_bounded) {
+    char v[64];
+    int i;
+
+    new_env(8 << 20);
+    for (i = 0; i < 5; i++) {
+        ks_store_t *s = open_store("logged");
+        put_str(s, "k", "v");
+        cr_assert(eq(int, s->ops->flush(s), KSTREAM_OK));
+        s->ops->close(s);
+    }
+    option_value("info_log_level", "logged", v, sizeof(v));
+    cr_assert(eq(str, v, "ERROR_LEVEL"));
+    cr_assert(eq(u64, option_ull("max_log_file_size", "logged"), 0));
+    cr_assert(eq(u64, option_ull("keep_log_file_num", "logged"), 2));
+    cr_assert(le(int, log_files("logged"), 3));
+    cr_assert(ge(int, log_files("logged"), 1));
+}
